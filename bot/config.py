@@ -1,0 +1,191 @@
+"""Every Loket setting, in one pydantic-settings class.
+
+Settings come from the environment and from `.env`. The names are part of the public
+interface (operators put them in their service files), so they are spelled out exactly.
+`load_settings()` turns a bad value into one clear line that names the setting and never
+echoes what was given: a mistyped secret must not land in a log.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IAK_SANDBOX_URL = "https://testpostpaid.mobilepulsa.net"
+IAK_PRODUCTION_URL = "https://mobilepulsa.net"
+AYOCONNECT_SANDBOX_URL = "https://dev.openapi.ayopop.id"
+TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_POLL_INTERVALS = "5,15,30,60,120,300,600,1800,3600"
+
+
+class BillerName(StrEnum):
+    SANDBOX = "sandbox"
+    IAK = "iak"
+    AYOCONNECT = "ayoconnect"
+
+
+def _int_list(value: object, setting: str) -> list[int]:
+    if isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        text = str(value or "").strip()
+        items = [part.strip() for part in text.split(",") if part.strip()] if text else []
+    out: list[int] = []
+    for item in items:
+        try:
+            number = int(str(item))
+        except ValueError:
+            raise ValueError(f"{setting} must be a comma-separated list of whole numbers") from None
+        out.append(number)
+    return out
+
+
+class Settings(BaseSettings):
+    """Loket's configuration. See `.env.example` for every name, its default and meaning."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    # -- billers ---------------------------------------------------------------------------
+    biller: BillerName = Field(BillerName.SANDBOX, alias="BILLER")
+    iak_username: str = Field("", alias="IAK_USERNAME")
+    iak_api_key: SecretStr = Field(SecretStr(""), alias="IAK_API_KEY")
+    iak_base_url: str = Field(IAK_SANDBOX_URL, alias="IAK_BASE_URL")
+    ayoconnect_partner_id: str = Field("", alias="AYOCONNECT_PARTNER_ID")
+    ayoconnect_api_secret: SecretStr = Field(SecretStr(""), alias="AYOCONNECT_API_SECRET")
+    ayoconnect_base_url: str = Field(AYOCONNECT_SANDBOX_URL, alias="AYOCONNECT_BASE_URL")
+    biller_timeout: float = Field(30.0, alias="BILLER_TIMEOUT", gt=0)
+
+    # -- the built-in sandbox biller -------------------------------------------------------
+    sandbox_latency: float = Field(0.0, alias="SANDBOX_LATENCY", ge=0)
+    sandbox_pending_checks: int = Field(2, alias="SANDBOX_PENDING_CHECKS", ge=0)
+    sandbox_url: str = Field("", alias="SANDBOX_URL")
+
+    # -- Telegram --------------------------------------------------------------------------
+    telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")
+    telegram_base_url: str = Field(TELEGRAM_DEFAULT_BASE_URL, alias="TELEGRAM_BASE_URL")
+    webhook_url: str = Field("", alias="WEBHOOK_URL")
+    webhook_secret: SecretStr = Field(SecretStr(""), alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="ADMIN_IDS")
+
+    # -- money and payments ----------------------------------------------------------------
+    database_path: Path = Field(Path("./data/loket.sqlite3"), alias="DATABASE_PATH")
+    markup: int = Field(0, alias="MARKUP", ge=0, strict=False)
+    status_poll_intervals: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS, "STATUS_POLL_INTERVALS"),
+        alias="STATUS_POLL_INTERVALS",
+    )
+    status_follow_hours: int = Field(24, alias="STATUS_FOLLOW_HOURS", ge=1)
+    inquiry_ttl_seconds: int = Field(900, alias="INQUIRY_TTL_SECONDS", ge=30)
+
+    # -- demo playground -------------------------------------------------------------------
+    demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
+    demo_wallet: int = Field(2_000_000, alias="DEMO_WALLET", ge=0)
+
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("markup", "demo_wallet", mode="before")
+    @classmethod
+    def _whole_rupiah(cls, value: object) -> object:
+        """Money settings are whole rupiah: '1500' is fine, '1500.5' or '1,5' is refused."""
+        if isinstance(value, float):
+            raise ValueError("must be a whole number of rupiah")
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.isdigit():
+                raise ValueError("must be a whole number of rupiah")
+            return int(text)
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> list[int]:
+        return _int_list(value, "ADMIN_IDS")
+
+    @field_validator("status_poll_intervals", mode="before")
+    @classmethod
+    def _intervals(cls, value: object) -> list[int]:
+        intervals = _int_list(value, "STATUS_POLL_INTERVALS")
+        if not intervals or any(i <= 0 for i in intervals):
+            raise ValueError("STATUS_POLL_INTERVALS must list positive seconds, e.g. 5,15,30")
+        return intervals
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("iak_base_url", "ayoconnect_base_url", "telegram_base_url", "sandbox_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _credentials_for_biller(self) -> Settings:
+        if self.biller is BillerName.IAK:
+            if not self.iak_username:
+                raise ValueError("IAK_USERNAME is required when BILLER=iak")
+            if not self.iak_api_key.get_secret_value():
+                raise ValueError("IAK_API_KEY is required when BILLER=iak")
+        if self.biller is BillerName.AYOCONNECT:
+            if not self.ayoconnect_partner_id:
+                raise ValueError("AYOCONNECT_PARTNER_ID is required when BILLER=ayoconnect")
+            if not self.ayoconnect_api_secret.get_secret_value():
+                raise ValueError("AYOCONNECT_API_SECRET is required when BILLER=ayoconnect")
+        if self.webhook_url and not self.webhook_secret.get_secret_value():
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def token(self) -> str:
+        return self.telegram_bot_token.get_secret_value()
+
+    def secrets(self) -> list[str]:
+        """Every secret value that is set, for the log filter that masks them."""
+        values = [
+            self.iak_api_key.get_secret_value(),
+            self.ayoconnect_api_secret.get_secret_value(),
+            self.telegram_bot_token.get_secret_value(),
+            self.webhook_secret.get_secret_value(),
+        ]
+        return [v for v in values if v]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message names it and never its value."""
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the first bad setting, without echoing what was given."""
+    first = error.errors(include_input=False, include_url=False)[0]
+    names = [str(part).upper() for part in first.get("loc", ()) if str(part)]
+    message = str(first.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if names:
+        return f"Configuration error: {names[0]}: {message}"
+    return f"Configuration error: {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise ConfigError with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(describe_error(error)) from None
