@@ -1,0 +1,380 @@
+"""Ayoconnect (Ayopop) bill-payment OpenAPI v2 client.
+
+Every call is a POST with an empty body: the parameters travel inside the TOKEN header, an
+HS256 JWT signed with the API secret (Ayoconnect reference §3). Result = `responseCode`:
+0–99 success, 100–199 failed (102/108 duplicate: pending), 200–299 processing, 300 inquiry
+ok, 301–399 inquiry failed; anything else, an HTTP error or a timeout on payment is pending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import jwt
+
+from bot.billers.base import Bill, BillLine, InquiryError, Outcome, PaymentResult, Product, Reason
+from bot.billers.catalog import ayoconnect_catalog, find_product
+from bot.billers.money import NotRupiah, to_rupiah
+
+log = logging.getLogger(__name__)
+
+VERSION = "2.0"
+INQUIRY_PATH = "/api/v2/bill/check"
+PAYMENT_PATH = "/api/v2/bill/payment"
+STATUS_PATH = "/api/v2/bill/status"
+PRODUCTS_PATH = "/api/v2/partner/products"
+BALANCE_PATH = "/api/v2/partner/balance"
+
+# Inquiry failures, per code (reference §11.2).
+INQUIRY_REASONS: dict[int, Reason] = {
+    112: Reason.BLOCKED,
+    181: Reason.BILLER_DOWN,
+    184: Reason.BILLER_DOWN,
+    301: Reason.LIMIT_EXCEEDED,
+    302: Reason.ALREADY_PAID,
+    303: Reason.BILL_NOT_AVAILABLE,
+    304: Reason.WRONG_NUMBER,
+    305: Reason.BILLER_DOWN,
+    306: Reason.WRONG_NUMBER,
+    307: Reason.WRONG_NUMBER,
+    308: Reason.WRONG_NUMBER,
+    309: Reason.ALREADY_PAID,
+    310: Reason.BILLER_DOWN,
+    311: Reason.BILLER_DOWN,
+    312: Reason.INQUIRY_EXPIRED,
+    313: Reason.INQUIRY_EXPIRED,
+    314: Reason.PAYMENT_FAILED,
+    315: Reason.LIMIT_EXCEEDED,
+    316: Reason.BILLER_DOWN,
+    317: Reason.BILLER_DOWN,
+    318: Reason.CONFIG_ERROR,
+    319: Reason.BILLER_DOWN,
+    320: Reason.PAY_AT_COUNTER,
+    321: Reason.CONFIG_ERROR,
+    322: Reason.CONFIG_ERROR,
+    323: Reason.BILLER_DOWN,
+    324: Reason.PAY_AT_COUNTER,
+    330: Reason.LIMIT_EXCEEDED,
+    341: Reason.CONFIG_ERROR,
+    364: Reason.BILLER_DOWN,
+    399: Reason.BILLER_DOWN,
+    401: Reason.CONFIG_ERROR,
+    409: Reason.INQUIRY_EXPIRED,
+}
+
+# Failed payments (100–199), per code; the range decides the outcome, this only the reason.
+PAYMENT_REASONS: dict[int, Reason] = {
+    100: Reason.BILLER_DOWN,
+    101: Reason.BILLER_DOWN,
+    103: Reason.WRONG_NUMBER,
+    104: Reason.PAYMENT_FAILED,
+    105: Reason.BLOCKED,
+    106: Reason.LIMIT_EXCEEDED,
+    107: Reason.BLOCKED,
+    109: Reason.BILLER_DOWN,
+    110: Reason.BILLER_DOWN,
+    111: Reason.LIMIT_EXCEEDED,
+    112: Reason.BLOCKED,
+    114: Reason.PAYMENT_FAILED,
+    180: Reason.BILLER_DOWN,
+    181: Reason.BILLER_DOWN,
+    183: Reason.PAYMENT_FAILED,
+    184: Reason.BILLER_DOWN,
+    185: Reason.INQUIRY_EXPIRED,
+    186: Reason.CONFIG_ERROR,
+    198: Reason.PAYMENT_FAILED,
+    199: Reason.PAYMENT_FAILED,
+}
+
+
+def classify_payment(code: int | None, *, status: bool = False) -> tuple[Outcome, Reason]:
+    """What a payment (or, with status=True, a status) responseCode means for our money."""
+    if code is None:
+        return Outcome.PENDING, Reason.UNKNOWN
+    if 0 <= code <= 99:
+        return Outcome.SUCCESS, Reason.OK
+    if code in (102, 108):
+        return Outcome.PENDING, Reason.IN_PROCESS  # duplicate: the first one is being handled
+    if code == 188:
+        return Outcome.PENDING, Reason.NO_PAYMENT_RECORD if status else Reason.UNKNOWN
+    if 100 <= code <= 199:
+        return Outcome.FAILED, PAYMENT_REASONS.get(code, Reason.PAYMENT_FAILED)
+    if 200 <= code <= 299:
+        return Outcome.PENDING, Reason.IN_PROCESS
+    if code in (312, 313):
+        return Outcome.FAILED, Reason.INQUIRY_EXPIRED
+    if 300 <= code <= 399:
+        return Outcome.FAILED, INQUIRY_REASONS.get(code, Reason.PAYMENT_FAILED)
+    return Outcome.PENDING, Reason.UNKNOWN  # outside 0–399: processing, ask status
+
+
+def inquiry_reason(code: int | None) -> Reason:
+    """Why an inquiry with this code (not 300) found no payable bill."""
+    if code is None:
+        return Reason.BAD_RESPONSE
+    if code in INQUIRY_REASONS:
+        return INQUIRY_REASONS[code]
+    if 301 <= code <= 399:
+        return Reason.BILLER_DOWN
+    if 100 <= code <= 199:
+        return PAYMENT_REASONS.get(code, Reason.BILLER_DOWN)
+    return Reason.UNKNOWN
+
+
+def _response_code(body: dict[str, Any]) -> int | None:
+    value = body.get("responseCode")
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _message(body: dict[str, Any]) -> str:
+    message = body.get("message")
+    if isinstance(message, dict):
+        return str(message.get("ID") or message.get("EN") or "")
+    return str(message or "")
+
+
+def _pairs(items: object) -> dict[str, str]:
+    if not isinstance(items, list):
+        return {}
+    return {
+        str(item["key"]): str(item.get("value", ""))
+        for item in items
+        if isinstance(item, dict) and item.get("key") is not None
+    }
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _body(response: httpx.Response) -> dict[str, Any]:
+    if not response.text.strip():
+        raise _Unreadable("empty body")
+    try:
+        body = json.loads(response.text)
+    except ValueError:
+        raise _Unreadable("not JSON (HTML error page?)") from None
+    if not isinstance(body, dict):
+        raise _Unreadable("not a JSON object")
+    return body
+
+
+class AyoconnectClient:
+    """Ayoconnect behind the `Biller` interface."""
+
+    name = "ayoconnect"
+
+    def __init__(
+        self,
+        *,
+        partner_id: str,
+        api_secret: str,
+        base_url: str,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        products: list[Product] | None = None,
+    ) -> None:
+        self._partner_id = partner_id
+        self._secret = api_secret
+        self._products = products if products is not None else ayoconnect_catalog()
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            transport=transport,
+        )
+
+    def products(self) -> list[Product]:
+        return list(self._products)
+
+    def product(self, code: str) -> Product:
+        return find_product(self._products, code)
+
+    def token(self, params: dict[str, Any]) -> str:
+        """HS256 JWT over the request parameters, signed with the API secret."""
+        return jwt.encode(params, self._secret, algorithm="HS256")
+
+    async def _post(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        headers = {
+            "KEY": self._partner_id,
+            "TOKEN": self.token(params),
+            "VERSION": VERSION,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        return await self._http.post(path, content=b"", headers=headers)
+
+    # -- inquiry -----------------------------------------------------------------------------
+    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+        number = product.number_rule.check(customer_number)
+        params: dict[str, Any] = {
+            "partnerId": self._partner_id,
+            "accountNumber": number,
+            "productCode": product.biller_code,
+        }
+        if product.needs_month:
+            params["month"] = 1
+        try:
+            response = await self._post(INQUIRY_PATH, params)
+        except httpx.TimeoutException:
+            raise InquiryError("inquiry timed out", reason=Reason.TIMEOUT) from None
+        except httpx.HTTPError as error:
+            raise InquiryError(f"inquiry failed: {type(error).__name__}", reason=Reason.BILLER_DOWN) from None
+        try:
+            body = _body(response)
+        except _Unreadable as error:
+            reason = Reason.BILLER_DOWN if response.status_code >= 500 else Reason.BAD_RESPONSE
+            raise InquiryError(f"HTTP {response.status_code}: {error}", reason=reason) from None
+        code = _response_code(body)
+        if code != 300:
+            raise InquiryError(
+                _message(body) or f"responseCode {code}",
+                reason=inquiry_reason(code),
+                provider_code="" if code is None else str(code),
+                raw=body,
+            )
+        data = body.get("data")
+        try:
+            if not isinstance(data, dict):
+                raise ValueError("no data")
+            return self._bill(product, number, ref_id, data, body)
+        except (KeyError, ValueError, TypeError, NotRupiah) as error:
+            raise InquiryError(
+                f"unreadable bill: {error}", reason=Reason.BAD_RESPONSE, provider_code="300", raw=body
+            ) from None
+
+    def _bill(self, product: Product, number: str, ref_id: str, data: dict[str, Any], body: dict) -> Bill:
+        inquiry_id = data["inquiryId"]
+        if inquiry_id is None or str(inquiry_id).strip() == "":
+            raise KeyError("inquiryId")
+        total = to_rupiah(data["amount"])
+        admin = to_rupiah(data.get("totalAdmin") or 0)
+        fee = to_rupiah(data.get("processingFee") or 0)
+        if total <= 0:
+            raise ValueError("amount is not positive")
+        lines = []
+        for item in data.get("billDetails") or []:
+            if not isinstance(item, dict) or str(item.get("billId", "")) == "0":
+                continue
+            info = _pairs(item.get("billInfo"))
+            period = info.get("Periode") or info.get("Bulan") or str(item.get("key") or "")
+            lines.append(BillLine(period=period, amount=to_rupiah(item.get("value") or 0)))
+        details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
+        details.update(_pairs(data.get("productDetails")))
+        return Bill(
+            provider=self.name,
+            ref_id=ref_id,
+            product_code=product.code,
+            customer_number=number,
+            customer_name=str(data.get("customerName") or details.get("Nama Pelanggan") or ""),
+            periods=[line.period for line in lines if line.period],
+            lines=lines,
+            nominal=total - admin - fee,
+            admin=admin + fee,
+            total=total,
+            provider_ref=str(inquiry_id).strip(),
+            details=details,
+            inquired_at=datetime.now(UTC),
+            raw=body,
+        )
+
+    # -- payment and status -------------------------------------------------------------------
+    async def pay(self, bill: Bill) -> PaymentResult:
+        product = self.product(bill.product_code)
+        inquiry_id: int | str = int(bill.provider_ref) if bill.provider_ref.isdigit() else bill.provider_ref
+        params = {
+            "partnerId": self._partner_id,
+            "accountNumber": bill.customer_number,
+            "productCode": product.biller_code,
+            "inquiryId": inquiry_id,
+            "amount": bill.total,
+            "refNumber": bill.ref_id,
+        }
+        return await self._settle(bill, PAYMENT_PATH, params, status=False)
+
+    async def check_status(self, bill: Bill) -> PaymentResult:
+        params = {"partnerId": self._partner_id, "refNumber": bill.ref_id}
+        return await self._settle(bill, STATUS_PATH, params, status=True)
+
+    async def _settle(self, bill: Bill, path: str, params: dict[str, Any], *, status: bool) -> PaymentResult:
+        what = "status" if status else "payment"
+
+        def pending(message: str, raw: dict[str, Any] | None = None) -> PaymentResult:
+            log.warning("Ayoconnect %s %s: %s, treated as pending", what, bill.ref_id, message)
+            return PaymentResult(
+                outcome=Outcome.PENDING,
+                reason=Reason.UNKNOWN,
+                provider=self.name,
+                ref_id=bill.ref_id,
+                message=message,
+                raw=raw or {},
+            )
+
+        try:
+            response = await self._post(path, params)
+        except httpx.HTTPError as error:
+            return pending(f"{type(error).__name__} during {what}")
+        try:
+            body = _body(response)
+        except _Unreadable as error:
+            return pending(f"HTTP {response.status_code}: {error}")
+        code = _response_code(body)
+        outcome, reason = classify_payment(code, status=status)
+        if response.status_code >= 500 and outcome is not Outcome.SUCCESS:
+            outcome, reason = Outcome.PENDING, Reason.UNKNOWN
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        try:
+            amount = to_rupiah(data["amount"]) if data.get("amount") not in (None, "") else None
+        except NotRupiah:
+            amount = None
+        log.info("Ayoconnect %s %s answered %s: %s", what, bill.ref_id, code, outcome.value)
+        receipt = str(data.get("token") or "")  # the biller's reference, "N/A" while processing
+        return PaymentResult(
+            outcome=outcome,
+            reason=reason,
+            provider=self.name,
+            ref_id=bill.ref_id,
+            provider_code="" if code is None else str(code),
+            message=_message(body),
+            biller_ref="" if receipt == "N/A" else receipt,
+            provider_txn_id=str(data.get("transactionId") or ""),
+            amount=amount,
+            raw=body,
+        )
+
+    # -- account -------------------------------------------------------------------------------
+    async def partner_products(self) -> list[dict[str, Any]]:
+        """The partner's product list, to find the real product codes."""
+        response = await self._post(PRODUCTS_PATH, {"partnerId": self._partner_id})
+        try:
+            body = _body(response)
+        except _Unreadable as error:
+            raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
+        items = body.get("data")
+        if not isinstance(items, list):
+            code = _response_code(body)
+            raise InquiryError(_message(body) or "no product list", reason=inquiry_reason(code), raw=body)
+        return [item for item in items if isinstance(item, dict)]
+
+    async def deposit(self) -> int | None:
+        """The partner balance at Ayoconnect, or None when it cannot be read."""
+        try:
+            response = await self._post(BALANCE_PATH, {"partnerId": self._partner_id})
+            body = _body(response)
+            data = body.get("data")
+            if not isinstance(data, dict) or data.get("balance") is None:
+                return None
+            return to_rupiah(data["balance"])
+        except (httpx.HTTPError, _Unreadable, NotRupiah):
+            return None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

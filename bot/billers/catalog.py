@@ -1,0 +1,109 @@
+"""The product catalogue: what Loket sells, in our codes, with each provider's code.
+
+Number rules are checked before any call, so a typo costs the user a hint, not an inquiry.
+They are wide enough to accept every sandbox test number of both IAK schemes (§8 of the
+IAK reference) and the real-world formats the hints describe.
+"""
+
+from __future__ import annotations
+
+from bot.billers.base import NumberRule, Product, UnknownProduct
+
+TELKOM_RULE = NumberRule(
+    min_length=9,
+    max_length=13,
+    hint="nomor telepon rumah dengan kode area (mis. 0215551234) atau nomor IndiHome 12 digit",
+)
+TRI_RULE = NumberRule(
+    min_length=10,
+    max_length=13,
+    prefixes=("0895", "0896", "0897", "0898", "0899"),
+    hint="nomor HP Tri pascabayar, diawali 0895–0899 (mis. 08991234501)",
+)
+HALO_RULE = NumberRule(
+    min_length=10,
+    max_length=13,
+    prefixes=("0811", "0812", "0813", "0821", "0822", "0823", "0851", "0852", "0853"),
+    hint="nomor Telkomsel Halo, diawali 0811/0812/0813/0821/0822/0852/0853",
+)
+TELKOMVISION_RULE = NumberRule(min_length=10, max_length=12, hint="nomor pelanggan Telkomvision 10–12 digit")
+BIGTV_RULE = NumberRule(min_length=10, max_length=16, hint="nomor pelanggan BIG TV 10–16 digit")
+PLN_RULE = NumberRule(
+    min_length=11, max_length=12, hint="ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik"
+)
+BPJS_RULE = NumberRule(
+    min_length=11,
+    max_length=16,
+    prefixes=("88",),
+    hint="nomor Virtual Account BPJS Kesehatan, diawali 88 (mis. 8888801234567890)",
+)
+PGAS_RULE = NumberRule(min_length=8, max_length=16, hint="ID pelanggan PGN (gas) 8–16 digit")
+CBN_RULE = NumberRule(min_length=6, max_length=12, hint="nomor pelanggan CBN 6–12 digit")
+PDAM_RULE = NumberRule(
+    min_length=6, max_length=20, hint="nomor sambungan / ID pelanggan PDAM, lihat rekening air"
+)
+
+# Ayoconnect codes are per partner contract; these are the names we configure them under.
+_AYO_PLN = "LSTPPPOG"
+
+
+def _iak_products() -> list[Product]:
+    return [
+        Product(
+            code="TELKOMPSTN", name="Telkom Telepon / IndiHome", category="telkom", number_rule=TELKOM_RULE
+        ),
+        Product(
+            code="TVTLKMV", name="Telkomvision / TransVision", category="tv", number_rule=TELKOMVISION_RULE
+        ),
+        Product(code="TVBIG", name="BIG TV", category="tv", number_rule=BIGTV_RULE),
+        Product(code="HPTHREE", name="Tri Pascabayar", category="hp", number_rule=TRI_RULE),
+        Product(code="PLNPOSTPAID", name="PLN Pascabayar", category="pln", number_rule=PLN_RULE),
+        Product(code="BPJS", name="BPJS Kesehatan", category="bpjs", number_rule=BPJS_RULE, needs_month=True),
+        Product(code="PGAS", name="PGN Gas", category="gas", number_rule=PGAS_RULE),
+        Product(code="CBN", name="CBN Internet", category="internet", number_rule=CBN_RULE),
+        Product(code="PDAMKOTA.SURABAYA", name="PDAM Kota Surabaya", category="pdam", number_rule=PDAM_RULE),
+        Product(code="PDAMKOTA.MEDAN", name="PDAM Tirtanadi Medan", category="pdam", number_rule=PDAM_RULE),
+        Product(code="AETRA", name="Aetra Air Jakarta", category="pdam", number_rule=PDAM_RULE),
+    ]
+
+
+# Provider codes for Ayoconnect. LSTPPPOG comes from the reference; the others are clearly
+# named codes that ayoconnect_catalog(codes=...) overrides from the partner's product list.
+AYOCONNECT_CODES: dict[str, str] = {
+    "TELKOMPSTN": "AYO_INDIHOME",
+    "TVTLKMV": "AYO_TRANSVISION",
+    "TVBIG": "AYO_BIGTV",
+    "HPTHREE": "AYO_TRI_POSTPAID",
+    "HPTSEL": "AYO_TELKOMSEL_HALO",
+    "PLNPOSTPAID": _AYO_PLN,
+    "BPJS": "AYO_BPJS_KESEHATAN",
+    "PGAS": "AYO_PGN",
+    "CBN": "AYO_CBN",
+    "PDAMKOTA.SURABAYA": "AYO_PDAM_SURABAYA",
+    "PDAMKOTA.MEDAN": "AYO_PDAM_MEDAN",
+    "AETRA": "AYO_AETRA",
+}
+
+
+def iak_catalog() -> list[Product]:
+    """Products as IAK (and the sandbox, which speaks IAK) knows them."""
+    return _iak_products()
+
+
+def ayoconnect_catalog(codes: dict[str, str] | None = None) -> list[Product]:
+    """The same products plus Telkomsel Halo, each with its Ayoconnect product code."""
+    mapping = {**AYOCONNECT_CODES, **(codes or {})}
+    products = [
+        *_iak_products(),
+        Product(code="HPTSEL", name="Telkomsel Halo", category="hp", number_rule=HALO_RULE),
+    ]
+    return [p.model_copy(update={"provider_code": mapping[p.code]}) for p in products]
+
+
+def find_product(products: list[Product], code: str) -> Product:
+    """The product for a code, case-insensitively, or UnknownProduct."""
+    wanted = (code or "").strip().upper()
+    for product in products:
+        if product.code.upper() == wanted:
+            return product
+    raise UnknownProduct(code)

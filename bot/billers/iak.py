@@ -1,0 +1,443 @@
+"""IAK (MobilePulsa) postpaid client: inq-pasca, pay-pasca, checkstatus, pricelist-pasca.
+
+Everything goes as JSON to POST {base}/api/v1/bill/check. The one rule that matters most:
+once a pay-pasca may have left the process, nothing that goes wrong afterwards (timeout,
+dropped connection, 5xx, HTML, unknown code) is a failure: it is PENDING, settled by
+checkstatus with the same ref_id. The api key and the sign never appear in errors or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from bot.billers.base import (
+    Bill,
+    BillLine,
+    InquiryError,
+    Outcome,
+    PaymentResult,
+    Product,
+    Reason,
+)
+from bot.billers.catalog import find_product, iak_catalog
+from bot.billers.money import NotRupiah, to_rupiah
+
+if TYPE_CHECKING:
+    from bot.billers.sandbox import SandboxBiller
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/bill/check"
+
+_F, _P, _S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
+
+# Every postpaid response code of the IAK reference §6, as (outcome on payment, reason).
+# Inquiry uses only the reason; status and payment apply the overrides below.
+RESPONSE_CODES: dict[str, tuple[Outcome, Reason]] = {
+    "00": (_S, Reason.OK),
+    "01": (_F, Reason.ALREADY_PAID),
+    "02": (_P, Reason.UNKNOWN),  # "bill unpaid" after a pay request: unclear, ask status
+    "03": (_F, Reason.CONFIG_ERROR),  # invalid ref id: our format
+    "04": (_F, Reason.INQUIRY_EXPIRED),
+    "05": (_P, Reason.UNKNOWN),  # undefined error: IAK marks it pending
+    "06": (_F, Reason.INQUIRY_EXPIRED),  # inquiry id not found: inquire again
+    "07": (_F, Reason.PAYMENT_FAILED),
+    "08": (_F, Reason.BLOCKED),
+    "09": (_F, Reason.BILLER_DOWN),  # inquiry failed, retry later
+    "10": (_F, Reason.BILL_NOT_AVAILABLE),
+    "11": (_F, Reason.CONFIG_ERROR),  # duplicate ref id: our generator is broken
+    "13": (_F, Reason.BLOCKED),
+    "14": (_F, Reason.WRONG_NUMBER),
+    "15": (_F, Reason.WRONG_NUMBER),
+    "16": (_F, Reason.WRONG_NUMBER),
+    "17": (_F, Reason.INSUFFICIENT_DEPOSIT),
+    "20": (_F, Reason.CONFIG_ERROR),  # product unregistered
+    "30": (_F, Reason.PAY_AT_COUNTER),
+    "31": (_F, Reason.LIMIT_EXCEEDED),
+    "32": (_F, Reason.PAYMENT_FAILED),  # all periods must be paid together
+    "33": (_F, Reason.BILLER_DOWN),
+    "34": (_F, Reason.ALREADY_PAID),
+    "35": (_F, Reason.PAYMENT_FAILED),  # another unpaid arrear
+    "36": (_F, Reason.PAY_AT_COUNTER),
+    "37": (_F, Reason.PAYMENT_FAILED),
+    "38": (_F, Reason.PAYMENT_FAILED),
+    "39": (_P, Reason.IN_PROCESS),
+    "40": (_F, Reason.ALREADY_PAID),
+    "41": (_F, Reason.PAY_AT_COUNTER),
+    "42": (_P, Reason.UNKNOWN),  # "payment request not received" in answer to a payment
+    "91": (_F, Reason.BILLER_DOWN),
+    "92": (_F, Reason.PAYMENT_FAILED),
+    "93": (_F, Reason.PAYMENT_FAILED),  # invalid amount
+    "94": (_F, Reason.PAYMENT_FAILED),  # service expired
+    "100": (_F, Reason.CONFIG_ERROR),  # invalid signature
+    "101": (_F, Reason.CONFIG_ERROR),
+    "102": (_F, Reason.CONFIG_ERROR),  # IP not whitelisted
+    "103": (_P, Reason.TIMEOUT),  # on payment: verify with checkstatus before anything else
+    "105": (_F, Reason.BILLER_DOWN),
+    "106": (_F, Reason.BILLER_DOWN),
+    "107": (_F, Reason.CONFIG_ERROR),
+    "108": (_F, Reason.CONFIG_ERROR),  # our account id can't sell this product
+    "109": (_F, Reason.BILLER_DOWN),  # cut-off (PLN 23:00–01:00 WIB)
+    "110": (_F, Reason.BILLER_DOWN),
+    "117": (_F, Reason.CONFIG_ERROR),
+    "118": (_F, Reason.CONFIG_ERROR),  # account suspended
+    "201": (_P, Reason.UNKNOWN),
+}
+
+# On checkstatus a few codes mean something more definite than on payment.
+STATUS_OVERRIDES: dict[str, tuple[Outcome, Reason]] = {
+    "42": (_P, Reason.NO_PAYMENT_RECORD),  # status 0: inquiry only, never paid
+    "06": (_P, Reason.NO_PAYMENT_RECORD),  # ref_id unknown to IAK
+    "02": (_P, Reason.NO_PAYMENT_RECORD),
+    "103": (_F, Reason.TIMEOUT),  # a settled transaction that timed out at the biller
+}
+
+# Inquiry answers that are a bill.
+INQUIRY_OK = frozenset({"00", "02"})
+
+
+def sign(username: str, api_key: str, additional: str) -> str:
+    """md5(username + api_key + additional), lowercase hex (IAK §1.3)."""
+    return hashlib.md5(f"{username}{api_key}{additional}".encode()).hexdigest()
+
+
+def payment_outcome(code: str) -> tuple[Outcome, Reason]:
+    """What a pay-pasca answer with this code means; unknown codes are PENDING."""
+    return RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+
+
+def status_outcome(code: str) -> tuple[Outcome, Reason]:
+    """What a checkstatus answer with this code means; unknown codes are PENDING."""
+    return STATUS_OVERRIDES.get(code) or RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+
+
+def inquiry_reason(code: str) -> Reason:
+    """Why an inquiry with this (non-OK) code found no payable bill."""
+    if code in {"05", "39", "201", "42"}:
+        return Reason.UNKNOWN
+    if code == "103":
+        return Reason.TIMEOUT
+    return RESPONSE_CODES.get(code, (_F, Reason.UNKNOWN))[1]
+
+
+class _Unreadable(Exception):
+    """The body is not the JSON envelope IAK sends (HTML, empty, garbage)."""
+
+
+def _data(response: httpx.Response) -> dict[str, Any]:
+    text = response.text
+    if not text.strip():
+        raise _Unreadable("empty body")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise _Unreadable("not JSON (HTML error page?)") from None
+    if not isinstance(body, dict):
+        raise _Unreadable("not a JSON object")
+    data = body.get("data", body)
+    if not isinstance(data, dict):
+        raise _Unreadable("data is not an object")
+    return data
+
+
+def _code(data: dict[str, Any]) -> str:
+    code = data.get("response_code", data.get("rc"))
+    if code is None:
+        return ""
+    return str(code).strip()
+
+
+def _desc(data: dict[str, Any]) -> dict[str, Any]:
+    desc = data.get("desc")
+    if isinstance(desc, dict):
+        return desc
+    if isinstance(desc, str) and desc.strip().startswith("{"):
+        try:
+            parsed = json.loads(desc)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+def _optional_rupiah(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    return to_rupiah(value)
+
+
+def _lines(desc: dict[str, Any]) -> list[BillLine]:
+    """Bill lines from desc.tagihan.detail (Telkom, PLN, TV) or desc.bill.detail (PDAM)."""
+    lines: list[BillLine] = []
+    tagihan = desc.get("tagihan")
+    details = tagihan.get("detail") if isinstance(tagihan, dict) else None
+    if isinstance(details, list):
+        for item in details:
+            if not isinstance(item, dict) or "nilai_tagihan" not in item:
+                continue
+            lines.append(
+                BillLine(
+                    period=str(item.get("periode", "")),
+                    amount=to_rupiah(item["nilai_tagihan"]),
+                    admin=to_rupiah(item.get("admin") or 0),
+                    penalty=to_rupiah(item.get("denda") or 0),
+                )
+            )
+        return lines
+    bill = desc.get("bill")
+    details = bill.get("detail") if isinstance(bill, dict) else None
+    if isinstance(details, list):
+        for item in details:
+            if not isinstance(item, dict) or "bill_amount" not in item:
+                continue
+            lines.append(
+                BillLine(
+                    period=str(item.get("period", "")),
+                    amount=to_rupiah(item["bill_amount"]) + to_rupiah(item.get("misc_amount") or 0),
+                    penalty=to_rupiah(item.get("penalty") or 0),
+                )
+            )
+    return lines
+
+
+def _details(desc: dict[str, Any]) -> dict[str, str]:
+    """Flat display pairs from desc (scalars only; the nested bill detail is in `lines`)."""
+    return {
+        str(key): str(value)
+        for key, value in desc.items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value) != ""
+    }
+
+
+class IAKClient:
+    """The IAK postpaid API behind the `Biller` interface."""
+
+    name = "iak"
+
+    def __init__(
+        self,
+        *,
+        username: str,
+        api_key: str,
+        base_url: str,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        provider: str = "iak",
+        products: list[Product] | None = None,
+    ) -> None:
+        self._username = username
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
+        self.provider = provider
+        self._products = products if products is not None else iak_catalog()
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            transport=transport,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        self._last_balance: int | None = None
+        self.simulator: SandboxBiller | None = None  # set when talking to the in-process sandbox
+
+    # -- catalogue ---------------------------------------------------------------------------
+    def products(self) -> list[Product]:
+        return list(self._products)
+
+    def product(self, code: str) -> Product:
+        return find_product(self._products, code)
+
+    # -- transport ---------------------------------------------------------------------------
+    def _sign(self, additional: str) -> str:
+        return sign(self._username, self._api_key, additional)
+
+    async def _post(self, payload: dict[str, Any]) -> httpx.Response:
+        return await self._http.post(PATH, content=json.dumps(payload))
+
+    # -- inquiry -----------------------------------------------------------------------------
+    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+        number = product.number_rule.check(customer_number)
+        payload: dict[str, Any] = {
+            "commands": "inq-pasca",
+            "username": self._username,
+            "code": product.biller_code,
+            "hp": number,
+            "ref_id": ref_id,
+            "sign": self._sign(ref_id),
+        }
+        if product.needs_month:
+            payload["month"] = 1
+        try:
+            response = await self._post(payload)
+        except httpx.TimeoutException:
+            raise InquiryError("inquiry timed out", reason=Reason.TIMEOUT) from None
+        except httpx.HTTPError as error:
+            raise InquiryError(f"inquiry failed: {type(error).__name__}", reason=Reason.BILLER_DOWN) from None
+        if response.status_code not in (200, 400):
+            raise InquiryError(f"HTTP {response.status_code}", reason=Reason.BILLER_DOWN)
+        try:
+            data = _data(response)
+        except _Unreadable as error:
+            raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
+        code = _code(data)
+        if not code:
+            reason = Reason.CONFIG_ERROR if response.status_code == 400 else Reason.BAD_RESPONSE
+            raise InquiryError("answer without response_code", reason=reason, raw=data)
+        if code not in INQUIRY_OK:
+            log.info("IAK inquiry %s for %s answered rc %s", ref_id, product.code, code)
+            raise InquiryError(
+                str(data.get("message") or f"rc {code}"),
+                reason=inquiry_reason(code),
+                provider_code=code,
+                raw=data,
+            )
+        try:
+            return self._bill(product, number, ref_id, data)
+        except (KeyError, NotRupiah, ValueError, TypeError) as error:
+            raise InquiryError(
+                f"unreadable bill: {error}", reason=Reason.BAD_RESPONSE, provider_code=code, raw=data
+            ) from None
+
+    def _bill(self, product: Product, number: str, ref_id: str, data: dict[str, Any]) -> Bill:
+        tr_id = data["tr_id"]
+        if tr_id is None or str(tr_id).strip() == "":
+            raise KeyError("tr_id")
+        nominal = to_rupiah(data["nominal"])
+        admin = to_rupiah(data.get("admin") or 0)
+        price = _optional_rupiah(data, "price")
+        total = price if price is not None else nominal + admin
+        if total <= 0:
+            raise ValueError("bill total is not positive")
+        desc = _desc(data)
+        lines = _lines(desc)
+        period = str(data.get("period") or "")
+        periods = [line.period for line in lines] or [p.strip() for p in period.split(",") if p.strip()]
+        return Bill(
+            provider=self.provider,
+            ref_id=ref_id,
+            product_code=product.code,
+            customer_number=number,
+            customer_name=str(data.get("tr_name") or ""),
+            periods=periods,
+            lines=lines,
+            nominal=nominal,
+            admin=admin,
+            total=total,
+            cost=_optional_rupiah(data, "selling_price"),
+            provider_ref=str(tr_id).strip(),
+            details=_details(desc),
+            inquired_at=datetime.now(UTC),
+            raw=data,
+        )
+
+    # -- payment and status -------------------------------------------------------------------
+    async def pay(self, bill: Bill) -> PaymentResult:
+        tr_id = bill.provider_ref
+        payload = {
+            "commands": "pay-pasca",
+            "username": self._username,
+            "tr_id": tr_id,
+            "sign": self._sign(tr_id),
+        }
+        return await self._settle(bill, payload, status=False)
+
+    async def check_status(self, bill: Bill) -> PaymentResult:
+        payload = {
+            "commands": "checkstatus",
+            "username": self._username,
+            "ref_id": bill.ref_id,
+            "sign": self._sign("cs"),
+        }
+        return await self._settle(bill, payload, status=True)
+
+    def _pending(self, bill: Bill, message: str, raw: dict[str, Any] | None = None) -> PaymentResult:
+        return PaymentResult(
+            outcome=Outcome.PENDING,
+            reason=Reason.UNKNOWN,
+            provider=self.provider,
+            ref_id=bill.ref_id,
+            provider_txn_id=bill.provider_ref,
+            message=message,
+            raw=raw or {},
+        )
+
+    async def _settle(self, bill: Bill, payload: dict[str, Any], *, status: bool) -> PaymentResult:
+        command = payload["commands"]
+        try:
+            response = await self._post(payload)
+        except httpx.HTTPError as error:
+            # The request may have reached IAK: unclear, never failed.
+            log.warning("IAK %s %s: %s, treated as pending", command, bill.ref_id, type(error).__name__)
+            return self._pending(bill, f"{type(error).__name__} during {command}")
+        if response.status_code not in (200, 400):
+            log.warning("IAK %s %s: HTTP %s, treated as pending", command, bill.ref_id, response.status_code)
+            return self._pending(bill, f"HTTP {response.status_code} during {command}")
+        try:
+            data = _data(response)
+        except _Unreadable as error:
+            return self._pending(bill, f"{error} during {command}")
+        code = _code(data)
+        if not code:
+            return self._pending(bill, f"no response_code in {command} answer", data)
+        outcome, reason = status_outcome(code) if status else payment_outcome(code)
+        if status and code == "00" and "status" in data and str(data["status"]) != "1":
+            outcome, reason = _P, Reason.UNKNOWN  # rc and status disagree: trust neither yet
+        try:
+            amount = _optional_rupiah(data, "price")
+            balance = _optional_rupiah(data, "balance")
+        except NotRupiah:
+            return self._pending(bill, f"unreadable amounts in {command} answer", data)
+        if balance is not None:
+            self._last_balance = balance
+        if outcome is Outcome.SUCCESS and not str(data.get("tr_id") or ""):
+            return self._pending(bill, f"success without tr_id in {command} answer", data)
+        log.info("IAK %s %s answered rc %s: %s", command, bill.ref_id, code, outcome.value)
+        return PaymentResult(
+            outcome=outcome,
+            reason=reason,
+            provider=self.provider,
+            ref_id=bill.ref_id,
+            provider_code=code,
+            message=str(data.get("message") or ""),
+            biller_ref=str(data.get("noref") or data.get("no_ref") or ""),
+            provider_txn_id=str(data.get("tr_id") or bill.provider_ref),
+            amount=amount,
+            deposit_balance=balance,
+            paid_at=str(data.get("datetime") or ""),
+            raw=data,
+        )
+
+    # -- the rest ------------------------------------------------------------------------------
+    async def pricelist(self, product_type: str | None = None, status: str = "all") -> list[dict[str, Any]]:
+        """The provider's postpaid product list (`data.pasca`), optionally of one type."""
+        payload = {"commands": "pricelist-pasca", "username": self._username, "sign": self._sign("pl")}
+        payload["status"] = status
+        path = f"{PATH}/{product_type}" if product_type else PATH
+        response = await self._http.post(path, content=json.dumps(payload))
+        try:
+            data = _data(response)
+        except _Unreadable as error:
+            raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
+        items = data.get("pasca")
+        if not isinstance(items, list):
+            code = _code(data)
+            raise InquiryError(
+                str(data.get("message") or "no pricelist"),
+                reason=inquiry_reason(code) if code else Reason.BAD_RESPONSE,
+                provider_code=code,
+                raw=data,
+            )
+        return [item for item in items if isinstance(item, dict)]
+
+    async def deposit(self) -> int | None:
+        """IAK postpaid has no balance call: the last balance a pay or status answer told us."""
+        return self._last_balance
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
