@@ -318,6 +318,8 @@ class IAKClient:
         lines = _lines(desc)
         period = str(data.get("period") or "")
         periods = [line.period for line in lines] or [p.strip() for p in period.split(",") if p.strip()]
+        if not lines:  # BPJS, TVBIG, PGAS, CBN: no per-period detail, one line for the whole bill
+            lines = [BillLine(period=period, amount=total - admin, admin=admin)]
         return Bill(
             provider=self.provider,
             ref_id=ref_id,
