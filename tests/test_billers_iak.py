@@ -1,0 +1,339 @@
+"""The IAK postpaid client against respx doubles: signatures, the rc table, every fault."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import httpx
+import pytest
+import respx
+
+from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.billers.iak import IAKClient
+
+BASE = "https://iak.test"
+URL = f"{BASE}/api/v1/bill/check"
+USER, KEY = "081200001111", "s3cret-api-key-xyz"
+F, P, S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
+
+# The rc table of IAK reference §6, written out here by hand: (outcome on payment, reason).
+PAYMENT_TABLE = {
+    "00": (S, Reason.OK), "01": (F, Reason.ALREADY_PAID), "02": (P, Reason.UNKNOWN),
+    "03": (F, Reason.CONFIG_ERROR), "04": (F, Reason.INQUIRY_EXPIRED), "05": (P, Reason.UNKNOWN),
+    "06": (F, Reason.INQUIRY_EXPIRED), "07": (F, Reason.PAYMENT_FAILED), "08": (F, Reason.BLOCKED),
+    "09": (F, Reason.BILLER_DOWN), "10": (F, Reason.BILL_NOT_AVAILABLE), "11": (F, Reason.CONFIG_ERROR),
+    "13": (F, Reason.BLOCKED), "14": (F, Reason.WRONG_NUMBER), "15": (F, Reason.WRONG_NUMBER),
+    "16": (F, Reason.WRONG_NUMBER), "17": (F, Reason.INSUFFICIENT_DEPOSIT), "20": (F, Reason.CONFIG_ERROR),
+    "30": (F, Reason.PAY_AT_COUNTER), "31": (F, Reason.LIMIT_EXCEEDED), "32": (F, Reason.PAYMENT_FAILED),
+    "33": (F, Reason.BILLER_DOWN), "34": (F, Reason.ALREADY_PAID), "35": (F, Reason.PAYMENT_FAILED),
+    "36": (F, Reason.PAY_AT_COUNTER), "37": (F, Reason.PAYMENT_FAILED), "38": (F, Reason.PAYMENT_FAILED),
+    "39": (P, Reason.IN_PROCESS), "40": (F, Reason.ALREADY_PAID), "41": (F, Reason.PAY_AT_COUNTER),
+    "42": (P, Reason.UNKNOWN), "91": (F, Reason.BILLER_DOWN), "92": (F, Reason.PAYMENT_FAILED),
+    "93": (F, Reason.PAYMENT_FAILED), "94": (F, Reason.PAYMENT_FAILED), "100": (F, Reason.CONFIG_ERROR),
+    "101": (F, Reason.CONFIG_ERROR), "102": (F, Reason.CONFIG_ERROR), "103": (P, Reason.TIMEOUT),
+    "105": (F, Reason.BILLER_DOWN), "106": (F, Reason.BILLER_DOWN), "107": (F, Reason.CONFIG_ERROR),
+    "108": (F, Reason.CONFIG_ERROR), "109": (F, Reason.BILLER_DOWN), "110": (F, Reason.BILLER_DOWN),
+    "117": (F, Reason.CONFIG_ERROR), "118": (F, Reason.CONFIG_ERROR), "201": (P, Reason.UNKNOWN),
+    "77": (P, Reason.UNKNOWN), "999": (P, Reason.UNKNOWN),  # codes not in the table
+}  # fmt: skip
+STATUS_TABLE = {
+    **PAYMENT_TABLE,
+    "42": (P, Reason.NO_PAYMENT_RECORD),
+    "06": (P, Reason.NO_PAYMENT_RECORD),
+    "02": (P, Reason.NO_PAYMENT_RECORD),
+    "103": (F, Reason.TIMEOUT),
+}
+INQUIRY_TABLE = {
+    code: (Reason.UNKNOWN if code in {"05", "39", "201", "42", "77", "999"} else reason)
+    for code, (_, reason) in PAYMENT_TABLE.items()
+    if code not in {"00", "02"}
+}
+INQUIRY_TABLE["103"] = Reason.TIMEOUT
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def envelope(**data: object) -> dict:
+    return {"data": data, "meta": []}
+
+
+INQUIRY_OK = envelope(
+    tr_id=9732432, code="TELKOMPSTN", hp="6391601202", tr_name="JAORAH", period="201405,201407",
+    nominal=129610, admin=7500, ref_id="ref1", response_code="00", message="INQUIRY SUCCESS",
+    price=137110, selling_price=133510,
+    desc={"kode_area": "0751", "divre": "01", "datel": "0006", "jumlah_tagihan": 3, "tagihan": {"detail": [
+        {"periode": "MEI 2014", "nilai_tagihan": "49870", "admin": "2500", "total": 52370},
+        {"periode": "JUN 2014", "nilai_tagihan": "39870", "admin": "2500", "total": 42370},
+        {"periode": "JUL 2014", "nilai_tagihan": "39870", "admin": "2500", "total": 42370},
+    ]}},
+)  # fmt: skip
+
+
+def pay_answer(code: str, **extra: object) -> dict:
+    data = {
+        "tr_id": 9732432, "code": "TELKOMPSTN", "datetime": "20180803172000", "hp": "6391601202",
+        "tr_name": "JAORAH", "period": "201405,201407", "nominal": 129610, "admin": 7500,
+        "response_code": code, "message": "X", "price": 137110, "selling_price": 133510,
+        "balance": 997161249, "noref": "1609626", "ref_id": "ref1", "desc": {},
+    }  # fmt: skip
+    data.update(extra)
+    return {"data": data, "meta": []}
+
+
+@pytest.fixture
+async def client():
+    c = IAKClient(username=USER, api_key=KEY, base_url=BASE, timeout=2)
+    yield c
+    await c.aclose()
+
+
+@pytest.fixture
+def bill() -> Bill:
+    return Bill(
+        provider="iak", ref_id="ref1", product_code="TELKOMPSTN", customer_number="6391601202",
+        customer_name="JAORAH", nominal=129610, admin=7500, total=137110, provider_ref="9732432",
+    )  # fmt: skip
+
+
+def sent(route: respx.Route, index: int = -1) -> dict:
+    return json.loads(route.calls[index].request.content)
+
+
+# -- signatures and request shapes -----------------------------------------------------------------
+
+
+async def test_inquiry_request_is_signed_over_ref_id(client: IAKClient) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    body = sent(route)
+    assert body == {
+        "commands": "inq-pasca", "username": USER, "code": "TELKOMPSTN", "hp": "6391601202",
+        "ref_id": "ref1", "sign": md5(USER + KEY + "ref1"),
+    }  # fmt: skip
+    assert route.calls[0].request.headers["content-type"] == "application/json"
+
+
+async def test_bpjs_inquiry_sends_month_one(client: IAKClient) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(return_value=httpx.Response(200, json=envelope(response_code="10")))
+        with pytest.raises(InquiryError):
+            await client.inquire(client.product("BPJS"), "8801234560000", "b1")
+    assert sent(route)["month"] == 1
+
+
+async def test_payment_is_signed_over_tr_id_and_status_over_cs(client: IAKClient, bill: Bill) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer("00")))
+        await client.pay(bill)
+        await client.check_status(bill)
+    assert sent(route, 0) == {"commands": "pay-pasca", "username": USER, "tr_id": "9732432",
+                              "sign": md5(USER + KEY + "9732432")}  # fmt: skip
+    assert sent(route, 1) == {"commands": "checkstatus", "username": USER, "ref_id": "ref1",
+                              "sign": md5(USER + KEY + "cs")}  # fmt: skip
+
+
+async def test_pricelist_is_signed_over_pl(client: IAKClient) -> None:
+    answer = envelope(pasca=[{"code": "AETRA", "name": "AETRA", "status": 1, "fee": 2500, "komisi": 700}])
+    with respx.mock:
+        route = respx.post(f"{URL}/pdam").mock(return_value=httpx.Response(200, json=answer))
+        items = await client.pricelist("pdam")
+    assert sent(route)["sign"] == md5(USER + KEY + "pl") and sent(route)["commands"] == "pricelist-pasca"
+    assert items[0]["code"] == "AETRA"
+
+
+# -- parsing -------------------------------------------------------------------------------------
+
+
+async def test_inquiry_becomes_a_bill_with_lines(client: IAKClient) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert (bill.provider_ref, bill.customer_name, bill.nominal, bill.admin) == (
+        "9732432",
+        "JAORAH",
+        129610,
+        7500,
+    )
+    assert (bill.total, bill.cost) == (137110, 133510)
+    assert bill.periods == ["MEI 2014", "JUN 2014", "JUL 2014"]
+    first = bill.lines[0]
+    assert (first.amount, first.admin, first.total) == (49870, 2500, 52370)
+    assert bill.details["kode_area"] == "0751" and bill.raw["tr_id"] == 9732432
+
+
+async def test_amounts_as_strings_and_doubles_and_desc_as_string(client: IAKClient) -> None:
+    answer = json.loads(json.dumps(INQUIRY_OK))
+    answer["data"].update(nominal="129610", admin=7500.0, price="137110.00", selling_price=133510.0, desc="")
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert (bill.nominal, bill.admin, bill.total, bill.cost) == (129610, 7500, 137110, 133510)
+    assert all(isinstance(v, int) for v in (bill.nominal, bill.admin, bill.total, bill.cost))
+    assert bill.periods == ["201405", "201407"] and len(bill.lines) == 1
+
+
+async def test_pln_detail_with_penalty(client: IAKClient) -> None:
+    answer = json.loads(json.dumps(INQUIRY_OK))
+    line = {"periode": "201901", "nilai_tagihan": "100000", "admin": "3000", "denda": "5000", "total": 108000}
+    answer["data"]["desc"] = {"tarif": "R1", "daya": 1300, "tagihan": {"detail": [line]}}
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        bill = await client.inquire(client.product("PLNPOSTPAID"), "530000000001", "ref1")
+    assert (bill.lines[0].penalty, bill.lines[0].total) == (5000, 108000)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [({"nominal": 129610.5}, "fractional"), ({"nominal": "12a"}, "text"), ({"tr_id": None}, "no tr_id")],
+)
+async def test_unreadable_bills_are_a_typed_inquiry_error(client: IAKClient, change: dict, why: str) -> None:
+    answer = json.loads(json.dumps(INQUIRY_OK))
+    answer["data"].update(change)
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert caught.value.reason is Reason.BAD_RESPONSE, why
+
+
+async def test_payment_result_fields(client: IAKClient, bill: Bill) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer("00", balance="997161249.0")))
+        result = await client.pay(bill)
+    assert (result.outcome, result.biller_ref, result.provider_txn_id) == (S, "1609626", "9732432")
+    assert (result.amount, result.deposit_balance, result.paid_at) == (137110, 997161249, "20180803172000")
+    assert await client.deposit() == 997161249
+
+
+# -- the response-code table, row by row ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "expected"), PAYMENT_TABLE.items(), ids=list(PAYMENT_TABLE))
+async def test_payment_code_table(client: IAKClient, bill: Bill, code: str, expected: tuple) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer(code)))
+        result = await client.pay(bill)
+    assert (result.outcome, result.reason, result.provider_code) == (*expected, code)
+
+
+@pytest.mark.parametrize(("code", "expected"), STATUS_TABLE.items(), ids=list(STATUS_TABLE))
+async def test_status_code_table(client: IAKClient, bill: Bill, code: str, expected: tuple) -> None:
+    status = {"00": 1, "39": 3, "42": 0}.get(code, 2)
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer(code, status=status)))
+        result = await client.check_status(bill)
+    assert (result.outcome, result.reason) == expected
+
+
+@pytest.mark.parametrize(("code", "reason"), INQUIRY_TABLE.items(), ids=list(INQUIRY_TABLE))
+async def test_inquiry_code_table(client: IAKClient, code: str, reason: Reason) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=envelope(response_code=code, message="m")))
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert (caught.value.reason, caught.value.provider_code) == (reason, code)
+
+
+async def test_status_success_with_a_contradicting_status_field_stays_pending(
+    client: IAKClient, bill: Bill
+) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer("00", status=0)))
+        result = await client.check_status(bill)
+    assert result.outcome is P
+
+
+# -- faults after a payment may have left: always PENDING ------------------------------------------
+
+
+PAY_FAULTS = {
+    "timeout": httpx.ReadTimeout("slow"),
+    "connect-error": httpx.ConnectError("refused"),
+    "dropped": httpx.RemoteProtocolError("peer closed"),
+    "500": httpx.Response(500, text="Internal Server Error"),
+    "502": httpx.Response(502, text="<html><body>Bad Gateway</body></html>"),
+    "503-json": httpx.Response(503, json=pay_answer("37")),
+    "html-200": httpx.Response(200, text="<!DOCTYPE html><html>maintenance</html>"),
+    "empty": httpx.Response(200, text=""),
+    "no-code": httpx.Response(200, json=envelope(tr_id=9732432, message="??")),
+    "400-no-code": httpx.Response(400, json={"error_details": "missing tr_id"}),
+    "data-is-list": httpx.Response(200, json={"data": [], "meta": []}),
+    "fractional-price": httpx.Response(200, json=pay_answer("00", price=137110.5)),
+    "success-no-tr_id": httpx.Response(200, json=pay_answer("00", tr_id="")),
+    "unknown-code": httpx.Response(200, json=pay_answer("250")),
+}
+
+
+@pytest.mark.parametrize("fault", PAY_FAULTS.values(), ids=list(PAY_FAULTS))
+async def test_pay_faults_are_pending_never_failed(client: IAKClient, bill: Bill, fault: object) -> None:
+    with respx.mock:
+        route = respx.post(URL)
+        if isinstance(fault, Exception):
+            route.mock(side_effect=fault)
+        else:
+            route.mock(return_value=fault)
+        result = await client.pay(bill)
+        status = await client.check_status(bill)
+    assert (result.outcome, status.outcome) == (P, P)
+    assert route.call_count == 2  # one pay, one status: never a second pay
+
+
+async def test_http_400_with_a_code_is_read(client: IAKClient, bill: Bill) -> None:
+    with respx.mock:
+        respx.post(URL).mock(
+            return_value=httpx.Response(400, json=envelope(response_code="107", message="x"))
+        )
+        result = await client.pay(bill)
+    assert (result.outcome, result.reason) == (F, Reason.CONFIG_ERROR)
+
+
+INQUIRY_FAULTS = {
+    "timeout": (httpx.ConnectTimeout("slow"), Reason.TIMEOUT),
+    "read-timeout": (httpx.ReadTimeout("slow"), Reason.TIMEOUT),
+    "connect-error": (httpx.ConnectError("refused"), Reason.BILLER_DOWN),
+    "502": (httpx.Response(502, text="<html>Bad Gateway</html>"), Reason.BILLER_DOWN),
+    "html-200": (httpx.Response(200, text="<html>oops</html>"), Reason.BAD_RESPONSE),
+    "empty": (httpx.Response(200, text=""), Reason.BAD_RESPONSE),
+    "no-code": (httpx.Response(200, json=envelope(tr_id=1)), Reason.BAD_RESPONSE),
+    "400-no-code": (httpx.Response(400, json={"error_details": "missing hp"}), Reason.CONFIG_ERROR),
+    "400-with-code": (httpx.Response(400, json=envelope(response_code="107")), Reason.CONFIG_ERROR),
+}
+
+
+@pytest.mark.parametrize(("fault", "reason"), INQUIRY_FAULTS.values(), ids=list(INQUIRY_FAULTS))
+async def test_inquiry_faults_are_typed_errors(client: IAKClient, fault: object, reason: Reason) -> None:
+    with respx.mock:
+        route = respx.post(URL)
+        if isinstance(fault, Exception):
+            route.mock(side_effect=fault)
+        else:
+            route.mock(return_value=fault)
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert caught.value.reason is reason
+
+
+async def test_the_client_timeout_is_the_setting(bill: Bill) -> None:
+    c = IAKClient(username=USER, api_key=KEY, base_url=BASE, timeout=30)
+    assert c._http.timeout.read == 30
+    await c.aclose()
+
+
+async def test_no_secret_in_errors_or_logs(
+    client: IAKClient, bill: Bill, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    signs = [md5(USER + KEY + x) for x in ("ref1", "9732432", "cs")]
+    with respx.mock:
+        respx.post(URL).mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+        result = await client.pay(bill)
+    texts = [str(caught.value), repr(caught.value.raw), result.model_dump_json(), caplog.text]
+    for text in texts:
+        assert KEY not in text and not any(s in text for s in signs)
