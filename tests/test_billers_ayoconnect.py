@@ -1,0 +1,268 @@
+"""The Ayoconnect v2 client against respx doubles: JWT by hand, code ranges, faults."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import httpx
+import pytest
+import respx
+
+from bot.billers import make_biller
+from bot.billers.ayoconnect import AyoconnectClient
+from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.config import Settings
+
+BASE = "https://ayo.test"
+PARTNER, SECRET = "partner-123", "ayo-secret-0123456789abcdef0123456789"
+F, P, S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
+
+PAYMENT_TABLE = {
+    0: (S, Reason.OK), 4: (S, Reason.OK), 99: (S, Reason.OK),
+    100: (F, Reason.BILLER_DOWN), 101: (F, Reason.BILLER_DOWN), 102: (P, Reason.IN_PROCESS),
+    103: (F, Reason.WRONG_NUMBER), 104: (F, Reason.PAYMENT_FAILED), 105: (F, Reason.BLOCKED),
+    106: (F, Reason.LIMIT_EXCEEDED), 107: (F, Reason.BLOCKED), 108: (P, Reason.IN_PROCESS),
+    109: (F, Reason.BILLER_DOWN), 110: (F, Reason.BILLER_DOWN), 111: (F, Reason.LIMIT_EXCEEDED),
+    114: (F, Reason.PAYMENT_FAILED), 150: (F, Reason.PAYMENT_FAILED), 180: (F, Reason.BILLER_DOWN),
+    183: (F, Reason.PAYMENT_FAILED), 185: (F, Reason.INQUIRY_EXPIRED), 186: (F, Reason.CONFIG_ERROR),
+    188: (P, Reason.UNKNOWN), 198: (F, Reason.PAYMENT_FAILED), 199: (F, Reason.PAYMENT_FAILED),
+    200: (P, Reason.IN_PROCESS), 299: (P, Reason.IN_PROCESS), 312: (F, Reason.INQUIRY_EXPIRED),
+    313: (F, Reason.INQUIRY_EXPIRED), 401: (P, Reason.UNKNOWN), 402: (P, Reason.UNKNOWN),
+    490: (P, Reason.UNKNOWN), 495: (P, Reason.UNKNOWN), 500: (P, Reason.UNKNOWN), -1: (P, Reason.UNKNOWN),
+}  # fmt: skip
+STATUS_TABLE = {**PAYMENT_TABLE, 188: (P, Reason.NO_PAYMENT_RECORD)}
+INQUIRY_TABLE = {
+    112: Reason.BLOCKED, 181: Reason.BILLER_DOWN, 184: Reason.BILLER_DOWN, 301: Reason.LIMIT_EXCEEDED,
+    302: Reason.ALREADY_PAID, 303: Reason.BILL_NOT_AVAILABLE, 304: Reason.WRONG_NUMBER,
+    305: Reason.BILLER_DOWN, 306: Reason.WRONG_NUMBER, 307: Reason.WRONG_NUMBER, 308: Reason.WRONG_NUMBER,
+    309: Reason.ALREADY_PAID, 310: Reason.BILLER_DOWN, 311: Reason.BILLER_DOWN, 312: Reason.INQUIRY_EXPIRED,
+    313: Reason.INQUIRY_EXPIRED, 314: Reason.PAYMENT_FAILED, 315: Reason.LIMIT_EXCEEDED,
+    316: Reason.BILLER_DOWN, 317: Reason.BILLER_DOWN, 318: Reason.CONFIG_ERROR, 319: Reason.BILLER_DOWN,
+    320: Reason.PAY_AT_COUNTER, 321: Reason.CONFIG_ERROR, 322: Reason.CONFIG_ERROR, 323: Reason.BILLER_DOWN,
+    324: Reason.PAY_AT_COUNTER, 330: Reason.LIMIT_EXCEEDED, 341: Reason.CONFIG_ERROR, 364: Reason.BILLER_DOWN,
+    399: Reason.BILLER_DOWN, 350: Reason.BILLER_DOWN, 401: Reason.CONFIG_ERROR, 409: Reason.INQUIRY_EXPIRED,
+    299: Reason.UNKNOWN,
+}  # fmt: skip
+
+INQUIRY_OK = {
+    "responseCode": 300, "success": True,
+    "message": {"ID": "Inkuiri berhasil", "EN": "Inquiry is successful"},
+    "data": {
+        "inquiryId": 4589282, "accountNumber": "123223345", "customerName": "BUDI SANTOSO",
+        "productName": "IndiHome", "productCode": "AYO_INDIHOME", "category": "Internet dan TV Kabel",
+        "amount": 747250, "totalAdmin": 2500, "processingFee": 0, "validity": "",
+        "customerDetails": [{"key": "Nama Pelanggan", "value": "BUDI SANTOSO"}],
+        "billDetails": [
+            {"billId": "1", "billInfo": [{"key": "Periode", "value": "Agustus 2022"}], "key": "Tagihan",
+             "value": 744750},
+            {"billId": "0", "billInfo": [], "key": "Biaya Administrasi", "value": 2500},
+        ],
+        "productDetails": [], "extraFields": [],
+    },
+}  # fmt: skip
+
+
+def b64url_decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def verify_jwt(token: str, secret: str) -> dict:
+    """HS256 checked by hand: header, payload, HMAC-SHA256 signature, base64url without padding."""
+    header, payload, signature = token.split(".")
+    assert json.loads(b64url_decode(header)) == {"alg": "HS256", "typ": "JWT"}
+    expected = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    assert signature == base64.urlsafe_b64encode(expected).decode().rstrip("=")
+    assert "=" not in token
+    return json.loads(b64url_decode(payload))
+
+
+@pytest.fixture
+async def client():
+    c = AyoconnectClient(partner_id=PARTNER, api_secret=SECRET, base_url=BASE, timeout=2)
+    yield c
+    await c.aclose()
+
+
+@pytest.fixture
+def bill() -> Bill:
+    return Bill(
+        provider="ayoconnect", ref_id="LK0001", product_code="TELKOMPSTN", customer_number="123223345",
+        customer_name="BUDI SANTOSO", nominal=744750, admin=2500, total=747250, provider_ref="4589282",
+    )  # fmt: skip
+
+
+def answer(code: int, **data: object) -> dict:
+    return {"responseCode": code, "success": code < 100, "message": {"ID": "x", "EN": "x"}, "data": data}
+
+
+async def test_inquiry_request_headers_jwt_and_empty_body(client: AyoconnectClient) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=INQUIRY_OK)
+        )
+        bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK0001")
+    request = route.calls[0].request
+    assert request.content == b""
+    assert request.headers["KEY"] == PARTNER and request.headers["VERSION"] == "2.0"
+    assert request.headers["content-type"] == "application/json"
+    assert verify_jwt(request.headers["TOKEN"], SECRET) == {
+        "partnerId": PARTNER, "accountNumber": "0215551234", "productCode": "AYO_INDIHOME",
+    }  # fmt: skip
+    assert (bill.provider_ref, bill.total, bill.admin, bill.nominal) == ("4589282", 747250, 2500, 744750)
+    assert bill.customer_name == "BUDI SANTOSO" and bill.periods == ["Agustus 2022"]
+    assert [line.amount for line in bill.lines] == [744750]
+
+
+async def test_bpjs_inquiry_sends_month(client: AyoconnectClient) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=answer(303))
+        )
+        with pytest.raises(InquiryError):
+            await client.inquire(client.product("BPJS"), "8801234560000", "LK2")
+    assert verify_jwt(route.calls[0].request.headers["TOKEN"], SECRET)["month"] == 1
+
+
+async def test_payment_sends_inquiry_amount_ref_and_inquiry_id(client: AyoconnectClient, bill: Bill) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(
+                200, json=answer(299, transactionId=220974, token="N/A", amount=747250)
+            )
+        )
+        result = await client.pay(bill)
+    assert route.calls[0].request.content == b""
+    assert verify_jwt(route.calls[0].request.headers["TOKEN"], SECRET) == {
+        "partnerId": PARTNER, "accountNumber": "123223345", "productCode": "AYO_INDIHOME",
+        "inquiryId": 4589282, "amount": 747250, "refNumber": "LK0001",
+    }  # fmt: skip
+    assert (result.outcome, result.provider_txn_id, result.biller_ref) == (P, "220974", "")
+
+
+async def test_status_is_looked_up_by_ref_number(client: AyoconnectClient, bill: Bill) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/status").mock(
+            return_value=httpx.Response(200, json=answer(0, token="205A", amount="747250", transactionId=1))
+        )
+        result = await client.check_status(bill)
+    assert verify_jwt(route.calls[0].request.headers["TOKEN"], SECRET) == {
+        "partnerId": PARTNER,
+        "refNumber": "LK0001",
+    }
+    assert (result.outcome, result.biller_ref, result.amount) == (S, "205A", 747250)
+
+
+@pytest.mark.parametrize(("code", "expected"), PAYMENT_TABLE.items(), ids=[str(c) for c in PAYMENT_TABLE])
+async def test_payment_code_table(client: AyoconnectClient, bill: Bill, code: int, expected: tuple) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=answer(code)))
+        result = await client.pay(bill)
+    assert (result.outcome, result.reason, result.provider_code) == (*expected, str(code))
+
+
+@pytest.mark.parametrize(("code", "expected"), STATUS_TABLE.items(), ids=[str(c) for c in STATUS_TABLE])
+async def test_status_code_table(client: AyoconnectClient, bill: Bill, code: int, expected: tuple) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/status").mock(return_value=httpx.Response(200, json=answer(code)))
+        result = await client.check_status(bill)
+    assert (result.outcome, result.reason) == expected
+
+
+@pytest.mark.parametrize(("code", "reason"), INQUIRY_TABLE.items(), ids=[str(c) for c in INQUIRY_TABLE])
+async def test_inquiry_code_table(client: AyoconnectClient, code: int, reason: Reason) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=answer(code)))
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("PLNPOSTPAID"), "516070377764", "LK3")
+    assert (caught.value.reason, caught.value.provider_code) == (reason, str(code))
+
+
+async def test_response_code_as_string_is_read(client: AyoconnectClient, bill: Bill) -> None:
+    body = answer(0)
+    body["responseCode"] = "0"
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=body))
+        assert (await client.pay(bill)).outcome is S
+
+
+PAY_FAULTS = {
+    "timeout": httpx.ReadTimeout("slow"),
+    "connect-error": httpx.ConnectError("refused"),
+    "502": httpx.Response(502, text="<html>Bad Gateway</html>"),
+    "500-json-failed": httpx.Response(500, json=answer(100)),
+    "empty": httpx.Response(200, text=""),
+    "no-code": httpx.Response(200, json={"success": False, "data": {}}),
+}
+
+
+@pytest.mark.parametrize("fault", PAY_FAULTS.values(), ids=list(PAY_FAULTS))
+async def test_pay_faults_are_pending(client: AyoconnectClient, bill: Bill, fault: object) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/payment")
+        if isinstance(fault, Exception):
+            route.mock(side_effect=fault)
+        else:
+            route.mock(return_value=fault)
+        result = await client.pay(bill)
+    assert result.outcome is P and route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (httpx.ReadTimeout("slow"), Reason.TIMEOUT),
+        (httpx.ConnectError("refused"), Reason.BILLER_DOWN),
+        (httpx.Response(502, text="<html>Bad Gateway</html>"), Reason.BILLER_DOWN),
+        (httpx.Response(200, text="<html>?</html>"), Reason.BAD_RESPONSE),
+        (httpx.Response(200, json={"success": True, "data": {}}), Reason.BAD_RESPONSE),
+        (httpx.Response(200, json={**INQUIRY_OK, "data": {**INQUIRY_OK["data"], "amount": 747250.5}}),
+         Reason.BAD_RESPONSE),
+    ],
+)  # fmt: skip
+async def test_inquiry_faults_are_typed(client: AyoconnectClient, fault: object, reason: Reason) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/check")
+        if isinstance(fault, Exception):
+            route.mock(side_effect=fault)
+        else:
+            route.mock(return_value=fault)
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK4")
+    assert caught.value.reason is reason
+
+
+async def test_deposit_via_balance(client: AyoconnectClient) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/partner/balance").mock(
+            return_value=httpx.Response(
+                200, json=answer(0, balance=1500000, currency="IDR", partnerId=PARTNER)
+            )
+        )
+        assert await client.deposit() == 1500000
+        route.mock(side_effect=httpx.ConnectError("down"))
+        assert await client.deposit() is None
+    assert verify_jwt(route.calls[0].request.headers["TOKEN"], SECRET) == {"partnerId": PARTNER}
+
+
+async def test_partner_products(client: AyoconnectClient) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/partner/products").mock(
+            return_value=httpx.Response(200, json={"responseCode": 0, "data": [{"code": "LSTPPPOG"}]})
+        )
+        assert await client.partner_products() == [{"code": "LSTPPPOG"}]
+
+
+async def test_make_biller_builds_each_provider() -> None:
+    ayo = make_biller(
+        Settings(
+            _env_file=None, BILLER="ayoconnect", AYOCONNECT_PARTNER_ID=PARTNER, AYOCONNECT_API_SECRET=SECRET
+        )  # type: ignore[call-arg]
+    )
+    assert ayo.name == "ayoconnect" and ayo.product("hptsel").code == "HPTSEL"
+    await ayo.aclose()
+    iak = make_biller(Settings(_env_file=None, BILLER="iak", IAK_USERNAME="0812", IAK_API_KEY="k"))  # type: ignore[call-arg]
+    assert iak.name == "iak"
+    await iak.aclose()
