@@ -455,8 +455,8 @@ class SandboxServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else self.port
+        addresses = self._runner.addresses
+        self.port = int(addresses[0][1]) if addresses else self.port
         return self.port
 
     @property
