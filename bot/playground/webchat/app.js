@@ -228,10 +228,12 @@
   }
 
   async function poll() {
+    let wait = 0; // the first answer comes at once, so the page shows the chat straight away
     for (;;) {
       try {
-        const state = await api("/chat/api/state?user_id=" + userId + "&since=" + since + "&wait=20");
+        const state = await api("/chat/api/state?user_id=" + userId + "&since=" + since + "&wait=" + wait);
         applyState(state);
+        wait = 20;
       } catch (error) {
         online = false;
         showStatus();
