@@ -151,10 +151,6 @@ class StoredMessage:
     seq: int = 0
     ever_callback_data: set[str] = field(default_factory=set)
 
-    @property
-    def shown_text(self) -> str:
-        return self.plain or ""
-
     def contains(self, needle: str) -> bool:
         return needle in self.plain or needle in (self.text or "") or needle in (self.caption or "")
 

@@ -222,9 +222,11 @@ def parse_html(text: str) -> ParsedText:
         elif name == "blockquote" and "expandable" in attrs:
             entity["type"] = "expandable_blockquote"
         elif name == "code" and stack and stack[-1].tag == "pre":
+            # Telegram folds <pre><code class="language-x"> into one pre entity with a language.
             language = attrs.get("class", "")
             if language.startswith("language-") and stack[-1].entity:
                 stack[-1].entity["language"] = language.removeprefix("language-")
+            entity = {}
         children().append(node)
         stack.append(_Open(name, node, plain_units, entity))
         i = k
