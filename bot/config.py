@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     )
     status_follow_hours: int = Field(24, alias="STATUS_FOLLOW_HOURS", ge=1)
     inquiry_ttl_seconds: int = Field(900, alias="INQUIRY_TTL_SECONDS", ge=30)
+    # a status call saying "no payment record" fails the payment only after this long
+    no_record_grace_seconds: int = Field(300, alias="NO_RECORD_GRACE_SECONDS", ge=0)
 
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)

@@ -1,0 +1,90 @@
+"""When an unsettled payment is checked again, and when it is handed to the operator.
+
+Checks are counted from `paid_at`: the k-th check (0-based) is due at paid_at plus the sum of
+the first k+1 STATUS_POLL_INTERVALS; once those are used up, every hour. A check that would
+fall after STATUS_FOLLOW_HOURS is not scheduled: the transaction is flagged instead (it stays
+PENDING, money untouched, and the operator settles it with the provider).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+HOURLY = 3600
+
+log = logging.getLogger(__name__)
+
+
+def next_check_at(
+    paid_at: datetime, checks_done: int, intervals: list[int], follow_hours: int
+) -> datetime | None:
+    """When check number `checks_done` (0-based) is due, or None when the window is over."""
+    if checks_done < len(intervals):
+        offset = sum(intervals[: checks_done + 1])
+    else:
+        offset = sum(intervals) + HOURLY * (checks_done - len(intervals) + 1)
+    if offset > follow_hours * HOURLY:
+        return None
+    return paid_at + timedelta(seconds=offset)
+
+
+class StatusFollower:
+    """The background task: runs `check_due` whenever something may be due."""
+
+    def __init__(
+        self,
+        check_due: Callable[[], Awaitable[int]],
+        next_due: Callable[[], datetime | None],
+        now: Callable[[], datetime],
+        *,
+        max_sleep: float = 30.0,
+        min_sleep: float = 0.2,
+    ) -> None:
+        self._check_due = check_due
+        self._next_due = next_due
+        self._now = now
+        self._max_sleep = max_sleep
+        self._min_sleep = min_sleep
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="loket-status-follower")
+
+    def wake(self) -> None:
+        """A new payment went unsettled: recompute the sleep."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    def _sleep_for(self) -> float:
+        due = self._next_due()
+        if due is None:
+            return self._max_sleep
+        seconds = (due - self._now()).total_seconds()
+        return max(self._min_sleep, min(self._max_sleep, seconds))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._check_due()
+                delay = self._sleep_for()
+            except Exception:
+                log.exception("status follow-up round failed; retrying")
+                delay = self._max_sleep
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass

@@ -1,0 +1,449 @@
+"""PaymentService: the payment core the Telegram layer calls (docs/core-contract.md).
+
+The rules it exists to keep:
+- the payment's record, its PAYING state and the wallet debit are committed in one SQLite
+  transaction *before* the pay request leaves the process, so a crash can never lose a payment;
+- a transaction reaches the biller's pay call at most once: only the caller whose conditional
+  UPDATE moved it INQUIRED -> PAYING sends it; everything later (a second tap, a timeout, a
+  restart) settles it with the status call and the same reference;
+- a FAILED payment is refunded exactly once, in the same DB transaction as the state change
+  (and the database's unique index on (ref_id, kind) refuses a second refund anyway);
+- every core error leaves the database as it was (the one documented exception: paying an
+  expired inquiry records EXPIRED before raising InquiryExpired).
+
+Status answers that move a transaction are events (transaction_events); answers that do not
+("still pending", "no record yet") are appended to `status_checks`, so the event log stays a
+log of transitions and the audit trail of every status call is still complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from bot.billers.base import Biller, InquiryError, Outcome, PaymentResult, Reason
+from bot.config import Settings
+from bot.payments.errors import (
+    InquiryExpired,
+    InsufficientBalance,
+    InvalidAmount,
+    NotPayable,
+    TransactionNotFound,
+)
+from bot.payments.follow_up import StatusFollower, next_check_at
+from bot.payments.models import (
+    OPEN_PAYMENT_STATES,
+    EntryKind,
+    Role,
+    Stats,
+    Transaction,
+    TransactionEvent,
+    TxState,
+    User,
+    WalletEntry,
+)
+from bot.payments.states import transition
+from storage.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+Observer = Callable[[Transaction], Awaitable[None]]
+JAKARTA = timezone(timedelta(hours=7), "WIB")  # Indonesia has no daylight saving time
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+REF_ID_MAX = 20
+STATUS_CAUSES = frozenset({"status", "refresh", "recovery"})
+
+
+def new_ref_id(now: datetime) -> str:
+    """Our reference: "LK" + UTC yymmddHHMMSS + 6 random base32 characters (20, alphanumeric).
+
+    IAK wants ref_id alphanumeric without spaces; Ayoconnect's refNumber likewise. The time
+    prefix makes references sortable and readable on a receipt; 30 random bits per second make
+    a clash practically impossible (and `inquire` checks the ledger anyway).
+    """
+    stamp = now.astimezone(UTC).strftime("%y%m%d%H%M%S")
+    return "LK" + stamp + "".join(secrets.choice(_BASE32) for _ in range(6))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PaymentService:
+    """Inquiries, payments, wallets and status follow-up over a Ledger and a Biller."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        biller: Biller,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.ledger = ledger
+        self.biller = biller
+        self.settings = settings
+        self._now = clock
+        self._observers: list[Observer] = []
+        self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
+
+    # -- users --------------------------------------------------------------------------------
+    def is_admin(self, user_id: int) -> bool:
+        """Admins are named by Telegram user id in ADMIN_IDS, nowhere else."""
+        return user_id in self.settings.admin_ids
+
+    def _role_for(self, user_id: int, stored: Role | None) -> Role:
+        if self.is_admin(user_id):
+            return Role.ADMIN
+        if stored is None or stored is Role.ADMIN:  # removed from ADMIN_IDS: no longer admin
+            return Role.CUSTOMER
+        return stored
+
+    def ensure_user(self, user_id: int, name: str = "", language: str | None = None) -> User:
+        existing = self.ledger.get_user(user_id)
+        user = User(
+            user_id=user_id,
+            name=name or (existing.name if existing else ""),
+            language=language or (existing.language if existing else "id"),
+            role=self._role_for(user_id, existing.role if existing else None),
+        )
+        if user != existing:
+            self.ledger.save_user(user, self._now())
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        return self.ledger.get_user(user_id)
+
+    def set_language(self, user_id: int, lang: str) -> User:
+        return self.ensure_user(user_id, language=lang)
+
+    # -- observers -----------------------------------------------------------------------------
+    def add_observer(self, callback: Observer) -> None:
+        self._observers.append(callback)
+
+    async def _notify(self, tx: Transaction) -> None:
+        for callback in list(self._observers):
+            try:
+                await callback(tx)
+            except Exception:
+                log.exception("observer failed for %s", tx.ref_id)
+
+    # -- reading -------------------------------------------------------------------------------
+    def _visible(self, ref_id: str, user_id: int, *, admin_sees_all: bool = True) -> Transaction:
+        tx = self.ledger.get_transaction(ref_id)
+        if tx is None or (tx.user_id != user_id and not (admin_sees_all and self.is_admin(user_id))):
+            raise TransactionNotFound(ref_id)
+        return tx
+
+    def get(self, ref_id: str, user_id: int) -> Transaction:
+        return self._visible(ref_id, user_id)
+
+    def events(self, ref_id: str, user_id: int) -> list[TransactionEvent]:
+        self._visible(ref_id, user_id)
+        return self.ledger.events(ref_id)
+
+    def history(self, user_id: int, limit: int = 10, offset: int = 0) -> list[Transaction]:
+        return self.ledger.history(user_id, limit, offset)
+
+    def count_history(self, user_id: int) -> int:
+        return self.ledger.count_history(user_id)
+
+    def find_by_customer(self, user_id: int, customer_number: str, limit: int = 10) -> list[Transaction]:
+        owner = None if self.is_admin(user_id) else user_id
+        return self.ledger.by_customer(customer_number.strip(), owner, limit)
+
+    def set_notify(self, ref_id: str, notify: dict[str, Any]) -> None:
+        if not self.ledger.set_notify(ref_id, dict(notify)):
+            raise TransactionNotFound(ref_id)
+
+    def pending(self) -> list[Transaction]:
+        return self.ledger.open_payments()
+
+    # -- inquiry -------------------------------------------------------------------------------
+    async def inquire(
+        self, user_id: int, product_code: str, customer_number: str, notify: dict[str, Any] | None = None
+    ) -> Transaction:
+        """Ask the biller for the bill and store it as INQUIRED, priced bill total + MARKUP."""
+        product = self.biller.product(product_code)  # UnknownProduct
+        number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
+        ref_id = new_ref_id(self._now())
+        while self.ledger.exists(ref_id):
+            ref_id = new_ref_id(self._now())
+        bill = await self.biller.inquire(product, number, ref_id)
+        if bill.total <= 0:
+            raise InquiryError("the biller returned a bill with nothing to pay", reason=Reason.BAD_RESPONSE)
+        bill = bill.model_copy(update={"ref_id": ref_id})
+        now = self._now()
+        markup = self.settings.markup
+        tx = Transaction(
+            ref_id=ref_id,
+            user_id=user_id,
+            provider=bill.provider or self.biller.name,
+            product_code=product.code,
+            product_name=product.name,
+            customer_number=number,
+            customer_name=bill.customer_name,
+            bill=bill,
+            bill_total=bill.total,
+            markup=markup,
+            amount=bill.total + markup,
+            cost=bill.cost if bill.cost is not None else bill.total,
+            state=TxState.INQUIRED,
+            created_at=now,
+            updated_at=now,
+            notify=dict(notify or {}),
+        )
+        with self.ledger.transaction():
+            self.ledger.ensure_user_row(user_id, self._role_for(user_id, None), now)
+            self.ledger.insert_transaction(tx)
+            self.ledger.append_event(
+                ref_id, None, TxState.INQUIRED, "inquiry", now, message=bill.customer_name
+            )
+        return tx
+
+    def cancel(self, ref_id: str, user_id: int) -> Transaction:
+        now = self._now()
+        with self.ledger.transaction():
+            tx = self._visible(ref_id, user_id, admin_sees_all=False)
+            if tx.state is not TxState.INQUIRED:
+                raise NotPayable(tx)
+            return transition(self.ledger, tx, TxState.CANCELLED, cause="cancel", now=now)
+
+    # -- payment -------------------------------------------------------------------------------
+    def _first_check(self, paid_at: datetime, checks: int) -> datetime | None:
+        return next_check_at(
+            paid_at, checks, self.settings.status_poll_intervals, self.settings.status_follow_hours
+        )
+
+    async def pay(self, ref_id: str, user_id: int) -> Transaction:
+        """Debit and pay, at most once. See the module docstring for the order of things."""
+        now = self._now()
+        expired: Transaction | None = None
+        with self.ledger.transaction():
+            tx = self._visible(ref_id, user_id, admin_sees_all=False)
+            if tx.state is not TxState.INQUIRED:
+                raise NotPayable(tx)
+            if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
+                expired = transition(
+                    self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
+                )
+            else:
+                balance = self.ledger.balance(tx.user_id)
+                if balance < tx.amount:
+                    raise InsufficientBalance(balance, tx.amount)
+                tx = transition(
+                    self.ledger,
+                    tx,
+                    TxState.PAYING,
+                    cause="pay",
+                    now=now,
+                    paid_at=now,
+                    next_check_at=self._first_check(now, 0),
+                )
+                self.ledger.add_entry(
+                    tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
+                )
+        if expired is not None:
+            raise InquiryExpired(expired)
+        self._follower.wake()
+        # Committed: from here on the money is spoken for and only the status call settles it.
+        try:
+            result = await self.biller.pay(tx.bill)
+        except Exception as error:  # the request may have left: unclear, never failed
+            log.warning("pay %s raised %s: kept pending", ref_id, type(error).__name__)
+            result = self._unclear(tx, f"{type(error).__name__} during payment")
+        return await self._record(ref_id, result, "pay_answer")
+
+    def _unclear(self, tx: Transaction, message: str) -> PaymentResult:
+        return PaymentResult(
+            outcome=Outcome.PENDING,
+            reason=Reason.UNKNOWN,
+            provider=tx.provider,
+            ref_id=tx.ref_id,
+            message=message,
+        )
+
+    def _no_record_is_final(self, tx: Transaction, now: datetime) -> bool:
+        """The "provider has no payment record" rule.
+
+        IAK check-status answers `status 0` / rc 42, "payment request not yet received" (IAK
+        reference §4), and Ayoconnect's status answers 188 "transaction is not available"
+        (ayoconnect.md §9: "If 188 persists well past the payment attempt (e.g. several polls
+        over ≥ 5 min), the payment most likely never registered"). Right after a payment the
+        request may still be on its way, so such an answer means *wait*. Once
+        NO_RECORD_GRACE_SECONDS have passed since paid_at, the request never reached the
+        provider: the payment is FAILED and refunded. It is never sent a second time.
+        """
+        if tx.paid_at is None:
+            return False
+        return (now - tx.paid_at).total_seconds() >= self.settings.no_record_grace_seconds
+
+    async def _record(self, ref_id: str, result: PaymentResult, cause: str) -> Transaction:
+        """Store a pay or status answer; notify observers after the commit when it matters."""
+        tx, tell = self._apply_answer(ref_id, result, cause)
+        if tell:
+            await self._notify(tx)
+        return tx
+
+    def _apply_answer(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:
+        now = self._now()
+        with self.ledger.transaction():
+            tx = self.ledger.get_transaction(ref_id)
+            if tx is None:
+                raise TransactionNotFound(ref_id)
+            if tx.state not in OPEN_PAYMENT_STATES:  # settled meanwhile: keep the answer for audit
+                self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
+                return tx, False
+            outcome = result.outcome
+            is_status = cause in STATUS_CAUSES
+            if (
+                outcome is Outcome.PENDING
+                and result.reason is Reason.NO_PAYMENT_RECORD
+                and is_status
+                and self._no_record_is_final(tx, now)
+            ):
+                outcome = Outcome.FAILED
+            checks = tx.checks + (1 if is_status else 0)
+            if outcome is Outcome.SUCCESS:
+                tx = transition(
+                    self.ledger,
+                    tx,
+                    TxState.SUCCESS,
+                    cause=cause,
+                    now=now,
+                    result=result,
+                    checks=checks,
+                    biller_ref=result.biller_ref or tx.biller_ref,
+                    provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
+                )
+                return tx, True
+            if outcome is Outcome.FAILED:
+                tx = transition(
+                    self.ledger,
+                    tx,
+                    TxState.FAILED,
+                    cause=cause,
+                    now=now,
+                    result=result,
+                    checks=checks,
+                    provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
+                )
+                self.ledger.add_entry(
+                    tx.user_id, EntryKind.REFUND, tx.amount, now, ref_id=ref_id, reason=f"refund {ref_id}"
+                )
+                return tx, True
+            assert tx.paid_at is not None
+            due = self._first_check(tx.paid_at, checks)
+            newly_flagged = due is None and not tx.flagged
+            fields: dict[str, Any] = {
+                "checks": checks,
+                "next_check_at": due,
+                "flagged": tx.flagged or due is None,
+            }
+            if tx.state is TxState.PAYING:
+                tx = transition(
+                    self.ledger, tx, TxState.PENDING, cause=cause, now=now, result=result, **fields
+                )
+            else:
+                self.ledger.update_transaction(ref_id, TxState.PENDING, updated_at=now, **fields)
+                self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
+                tx = self.ledger.get_transaction(ref_id) or tx
+            return tx, newly_flagged
+
+    async def _check(self, tx: Transaction, cause: str) -> Transaction:
+        """One status call for an open payment (never a pay call), recorded."""
+        try:
+            result = await self.biller.check_status(tx.bill)
+        except Exception as error:
+            log.warning("status %s raised %s: still pending", tx.ref_id, type(error).__name__)
+            result = self._unclear(tx, f"{type(error).__name__} during status check")
+        return await self._record(tx.ref_id, result, cause)
+
+    async def refresh(self, ref_id: str, user_id: int) -> Transaction:
+        tx = self._visible(ref_id, user_id)
+        if tx.state in OPEN_PAYMENT_STATES:
+            tx = await self._check(tx, "refresh")
+        return tx
+
+    # -- follow-up and recovery ----------------------------------------------------------------
+    async def follow_up_once(self) -> int:
+        """Check every due, unflagged open payment once. Returns how many were checked."""
+        due = self.ledger.due(self._now())
+        for tx in due:
+            await self._check(tx, "status")
+        return len(due)
+
+    async def recover(self) -> list[Transaction]:
+        """At start-up: every PAYING/PENDING payment goes through the status call, never pay."""
+        return [await self._check(tx, "recovery") for tx in self.ledger.open_payments()]
+
+    def start(self) -> None:
+        self._follower.start()
+
+    async def stop(self) -> None:
+        await self._follower.stop()
+
+    # -- wallets -------------------------------------------------------------------------------
+    def balance(self, user_id: int) -> int:
+        return self.ledger.balance(user_id)
+
+    def statement(self, user_id: int, limit: int = 10) -> list[WalletEntry]:
+        return self.ledger.statement(user_id, limit)
+
+    def _require_admin(self, admin_id: int) -> None:
+        if not self.is_admin(admin_id):
+            raise PermissionError(f"user {admin_id} is not an admin")
+
+    @staticmethod
+    def _whole(amount: object) -> int:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise InvalidAmount("an amount is a whole number of rupiah")
+        return amount
+
+    def top_up(self, admin_id: int, user_id: int, amount: int, reason: str = "") -> WalletEntry:
+        self._require_admin(admin_id)
+        if self._whole(amount) <= 0:
+            raise InvalidAmount("a top-up must be more than zero")
+        now = self._now()
+        with self.ledger.transaction():
+            self.ledger.ensure_user_row(user_id, self._role_for(user_id, None), now)
+            return self.ledger.add_entry(
+                user_id, EntryKind.TOPUP, amount, now, actor_id=admin_id, reason=reason
+            )
+
+    def adjust(self, admin_id: int, user_id: int, amount: int, reason: str) -> WalletEntry:
+        self._require_admin(admin_id)
+        if self._whole(amount) == 0:
+            raise InvalidAmount("an adjustment cannot be zero")
+        now = self._now()
+        with self.ledger.transaction():
+            balance = self.ledger.balance(user_id)
+            if balance + amount < 0:
+                raise InvalidAmount(f"the adjustment would make the balance negative ({balance + amount})")
+            self.ledger.ensure_user_row(user_id, self._role_for(user_id, None), now)
+            return self.ledger.add_entry(
+                user_id, EntryKind.ADJUSTMENT, amount, now, actor_id=admin_id, reason=reason
+            )
+
+    # -- operator ------------------------------------------------------------------------------
+    async def deposit(self) -> int | None:
+        return await self.biller.deposit()
+
+    def stats(self, day: date | None = None) -> Stats:
+        """Payments started on `day` (Asia/Jakarta; today by default) and how they ended."""
+        day = day or self._now().astimezone(JAKARTA).date()
+        start = datetime.combine(day, time(), JAKARTA)
+        txs = self.ledger.paid_between(start, start + timedelta(days=1))
+        done = [tx for tx in txs if tx.state is TxState.SUCCESS]
+        return Stats(
+            day=day.isoformat(),
+            count=len(txs),
+            success=len(done),
+            volume=sum(tx.amount for tx in done),
+            profit=sum(tx.profit for tx in done),
+            pending=sum(1 for tx in txs if tx.state in OPEN_PAYMENT_STATES),
+            failed=sum(1 for tx in txs if tx.state is TxState.FAILED),
+        )

@@ -1,0 +1,311 @@
+"""The ledger: every read and write of users, transactions, wallet entries and events.
+
+Plain SQL through sqlite-utils, and no business rules: the payment core decides, the ledger
+records. Writes that must be atomic run inside `with ledger.transaction():` (BEGIN IMMEDIATE,
+so two processes never interleave a check and its write). Times are stored as UTC ISO strings
+with a fixed width, so they sort and compare as text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from bot.billers.base import Bill, PaymentResult
+from bot.payments.models import (
+    EntryKind,
+    Role,
+    Transaction,
+    TransactionEvent,
+    TxState,
+    User,
+    WalletEntry,
+)
+
+OPEN_SQL = "('PAYING', 'PENDING')"
+
+
+def ts(value: datetime | None) -> str | None:
+    """A datetime as stored: UTC, microseconds, fixed width."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: the ledger stores aware UTC times only")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _tx(row: dict[str, Any]) -> Transaction:
+    data = dict(row)
+    data["bill"] = Bill.model_validate_json(data["bill"])
+    data["notify"] = json.loads(data["notify"] or "{}")
+    data["flagged"] = bool(data["flagged"])
+    data.pop("provider_ref", None)
+    for key in ("created_at", "updated_at", "paid_at", "settled_at", "next_check_at"):
+        data[key] = parse_ts(data[key])
+    return Transaction.model_validate(data)
+
+
+def _event(row: dict[str, Any]) -> TransactionEvent:
+    data = dict(row)
+    data["raw"] = json.loads(data["raw"] or "{}")
+    data["created_at"] = parse_ts(data["created_at"])
+    return TransactionEvent.model_validate(data)
+
+
+def _entry(row: dict[str, Any]) -> WalletEntry:
+    data = dict(row)
+    data["created_at"] = parse_ts(data["created_at"])
+    return WalletEntry.model_validate(data)
+
+
+class Ledger:
+    """Loket's records over one `sqlite_utils.Database` from `storage.db.open_database`."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # -- transactions (the SQL kind) ------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT; any exception (even a BaseException) rolls back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _one(self, sql: str, params: list[Any] | dict[str, Any]) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    # -- users --------------------------------------------------------------------------------
+    def get_user(self, user_id: int) -> User | None:
+        row = self._one("SELECT user_id, name, language, role FROM users WHERE user_id = ?", [user_id])
+        return User.model_validate(row) if row else None
+
+    def save_user(self, user: User, now: datetime) -> User:
+        self.db.execute(
+            "INSERT INTO users (user_id, name, language, role, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
+            "name = excluded.name, language = excluded.language, role = excluded.role, "
+            "updated_at = excluded.updated_at",
+            [user.user_id, user.name, user.language, user.role.value, ts(now), ts(now)],
+        )
+        return user
+
+    def ensure_user_row(self, user_id: int, role: Role, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO users (user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO NOTHING",
+            [user_id, role.value, ts(now), ts(now)],
+        )
+
+    # -- wallet -------------------------------------------------------------------------------
+    def balance(self, user_id: int) -> int:
+        row = self.db.execute(
+            "SELECT coalesce(sum(amount), 0) FROM wallet_entries WHERE user_id = ?", [user_id]
+        ).fetchone()
+        return int(row[0])
+
+    def add_entry(
+        self,
+        user_id: int,
+        kind: EntryKind,
+        amount: int,
+        now: datetime,
+        *,
+        ref_id: str | None = None,
+        actor_id: int | None = None,
+        reason: str = "",
+    ) -> WalletEntry:
+        """Append one wallet entry. The database refuses a negative balance or a second
+        debit/refund of the same transaction (sqlite3.IntegrityError)."""
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise TypeError("wallet amounts are whole rupiah (int)")
+        balance_after = self.balance(user_id) + amount
+        cursor = self.db.execute(
+            "INSERT INTO wallet_entries (user_id, kind, amount, ref_id, actor_id, reason, created_at,"
+            " balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [user_id, kind.value, amount, ref_id, actor_id, reason, ts(now), balance_after],
+        )
+        return WalletEntry(
+            entry_id=int(cursor.lastrowid or 0),
+            user_id=user_id,
+            kind=kind,
+            amount=amount,
+            ref_id=ref_id,
+            actor_id=actor_id,
+            reason=reason,
+            created_at=now,
+            balance_after=balance_after,
+        )
+
+    def statement(self, user_id: int, limit: int = 10, offset: int = 0) -> list[WalletEntry]:
+        rows = self.db.query(
+            "SELECT * FROM wallet_entries WHERE user_id = ? ORDER BY entry_id DESC LIMIT ? OFFSET ?",
+            [user_id, limit, offset],
+        )
+        return [_entry(row) for row in rows]
+
+    def entries_for(self, ref_id: str) -> list[WalletEntry]:
+        rows = self.db.query("SELECT * FROM wallet_entries WHERE ref_id = ? ORDER BY entry_id", [ref_id])
+        return [_entry(row) for row in rows]
+
+    # -- transactions (the payment kind) -----------------------------------------------------------
+    def exists(self, ref_id: str) -> bool:
+        return self._one("SELECT 1 AS x FROM transactions WHERE ref_id = ?", [ref_id]) is not None
+
+    def insert_transaction(self, tx: Transaction) -> None:
+        self.db.execute(
+            "INSERT INTO transactions (ref_id, user_id, provider, product_code, product_name,"
+            " customer_number, customer_name, bill, bill_total, markup, amount, cost, provider_ref,"
+            " provider_txn_id, state, reason, provider_code, message, biller_ref, created_at,"
+            " updated_at, paid_at, settled_at, next_check_at, checks, flagged, notify)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                tx.ref_id, tx.user_id, tx.provider, tx.product_code, tx.product_name,
+                tx.customer_number, tx.customer_name, tx.bill.model_dump_json(), tx.bill_total,
+                tx.markup, tx.amount, tx.cost, tx.bill.provider_ref, tx.provider_txn_id,
+                tx.state.value, tx.reason.value if tx.reason else None, tx.provider_code,
+                tx.message, tx.biller_ref, ts(tx.created_at), ts(tx.updated_at), ts(tx.paid_at),
+                ts(tx.settled_at), ts(tx.next_check_at), tx.checks, int(tx.flagged),
+                json.dumps(tx.notify),
+            ],
+        )  # fmt: skip
+
+    def get_transaction(self, ref_id: str) -> Transaction | None:
+        row = self._one("SELECT * FROM transactions WHERE ref_id = ?", [ref_id])
+        return _tx(row) if row else None
+
+    def update_transaction(self, ref_id: str, expected_state: TxState, **fields: Any) -> bool:
+        """Set `fields` only while the row is still in `expected_state`. False if it was not."""
+        values: dict[str, Any] = {}
+        for key, value in fields.items():
+            if isinstance(value, datetime):
+                value = ts(value)
+            elif key == "notify":
+                value = json.dumps(value)
+            elif hasattr(value, "value"):  # enums
+                value = value.value
+            elif isinstance(value, bool):
+                value = int(value)
+            values[key] = value
+        assignments = ", ".join(f"{key} = :{key}" for key in values)
+        cursor = self.db.execute(
+            f"UPDATE transactions SET {assignments} WHERE ref_id = :_ref AND state = :_state",  # noqa: S608
+            {**values, "_ref": ref_id, "_state": expected_state.value},
+        )
+        return cursor.rowcount == 1
+
+    def set_notify(self, ref_id: str, notify: dict[str, Any]) -> bool:
+        cursor = self.db.execute(
+            "UPDATE transactions SET notify = ? WHERE ref_id = ?", [json.dumps(notify), ref_id]
+        )
+        return cursor.rowcount == 1
+
+    def _transactions(self, where: str, params: list[Any], order: str, limit: int, offset: int = 0):
+        rows = self.db.query(
+            f"SELECT * FROM transactions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            [*params, limit, offset],
+        )
+        return [_tx(row) for row in rows]
+
+    def history(self, user_id: int, limit: int = 10, offset: int = 0) -> list[Transaction]:
+        return self._transactions("user_id = ?", [user_id], "created_at DESC, rowid DESC", limit, offset)
+
+    def count_history(self, user_id: int) -> int:
+        row = self.db.execute("SELECT count(*) FROM transactions WHERE user_id = ?", [user_id]).fetchone()
+        return int(row[0])
+
+    def by_customer(self, customer_number: str, user_id: int | None, limit: int = 10) -> list[Transaction]:
+        if user_id is None:
+            return self._transactions("customer_number = ?", [customer_number], "created_at DESC", limit)
+        return self._transactions(
+            "customer_number = ? AND user_id = ?", [customer_number, user_id], "created_at DESC", limit
+        )
+
+    def open_payments(self) -> list[Transaction]:
+        """PAYING/PENDING transactions, oldest payment first."""
+        return self._transactions(f"state IN {OPEN_SQL}", [], "paid_at, rowid", 1_000_000)
+
+    def due(self, now: datetime) -> list[Transaction]:
+        """Open payments whose next status check is due and that are not flagged."""
+        return self._transactions(
+            f"state IN {OPEN_SQL} AND flagged = 0 AND next_check_at IS NOT NULL AND next_check_at <= ?",
+            [ts(now)],
+            "next_check_at, rowid",
+            1_000_000,
+        )
+
+    def next_due_at(self) -> datetime | None:
+        row = self.db.execute(
+            f"SELECT min(next_check_at) FROM transactions WHERE state IN {OPEN_SQL} AND flagged = 0"  # noqa: S608
+        ).fetchone()
+        return parse_ts(row[0])
+
+    def paid_between(self, start: datetime, end: datetime) -> list[Transaction]:
+        return self._transactions(
+            "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?", [ts(start), ts(end)], "paid_at", 1_000_000
+        )
+
+    # -- events and status checks -----------------------------------------------------------------
+    def append_event(
+        self,
+        ref_id: str,
+        from_state: TxState | None,
+        to_state: TxState,
+        cause: str,
+        now: datetime,
+        result: PaymentResult | None = None,
+        *,
+        reason: str | None = None,
+        message: str = "",
+    ) -> None:
+        if result is not None:
+            reason = reason or result.reason.value
+            message = message or result.message
+        self.db.execute(
+            "INSERT INTO transaction_events (ref_id, from_state, to_state, cause, reason, provider_code,"
+            " message, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ref_id,
+                from_state.value if from_state else None,
+                to_state.value,
+                cause,
+                reason,
+                result.provider_code if result else "",
+                message,
+                json.dumps(result.raw if result else {}, default=str),
+                ts(now),
+            ],
+        )
+
+    def events(self, ref_id: str) -> list[TransactionEvent]:
+        rows = self.db.query("SELECT * FROM transaction_events WHERE ref_id = ? ORDER BY event_id", [ref_id])
+        return [_event(row) for row in rows]
+
+    def append_status_check(
+        self, ref_id: str, state: TxState, cause: str, result: PaymentResult, now: datetime
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO status_checks (ref_id, state, cause, outcome, reason, provider_code, message,"
+            " raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ref_id, state.value, cause, result.outcome.value, result.reason.value,
+                result.provider_code, result.message, json.dumps(result.raw, default=str), ts(now),
+            ],
+        )  # fmt: skip
+
+    def status_checks(self, ref_id: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM status_checks WHERE ref_id = ? ORDER BY check_id", [ref_id]))
