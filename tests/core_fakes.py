@@ -162,9 +162,7 @@ def settings(**overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def make_service(
-    path: Path, biller: Any, clock: Clock | None = None, **overrides: Any
-) -> PaymentService:
+def make_service(path: Path, biller: Any, clock: Clock | None = None, **overrides: Any) -> PaymentService:
     return PaymentService(Ledger(open_database(path)), biller, settings(**overrides), clock=clock or Clock())
 
 

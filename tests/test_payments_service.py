@@ -1,0 +1,412 @@
+"""PaymentService against docs/core-contract.md: payments, money rules, bad input, follow-up."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import date
+
+import pytest
+
+from bot.billers import make_biller
+from bot.billers.base import InquiryError, InvalidCustomerNumber, Reason, UnknownProduct
+from bot.payments.errors import (
+    InquiryExpired,
+    InsufficientBalance,
+    InvalidAmount,
+    NotPayable,
+    TransactionNotFound,
+)
+from bot.payments.models import EntryKind, Role, TxState
+from bot.payments.service import PaymentService, _utcnow, new_ref_id
+from storage.db import open_database
+from storage.ledger import Ledger
+from tests.core_fakes import (
+    ADMIN,
+    NO_BILL_NUMBER,
+    OTHER,
+    USER,
+    Clock,
+    FakeBiller,
+    make_service,
+    settings,
+    snapshot,
+    wallet_sums,
+)
+
+NUMBER = "02112345678"
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def biller():
+    return FakeBiller()
+
+
+@pytest.fixture
+def service(tmp_path, biller, clock):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock)
+    svc.top_up(ADMIN, USER, 500_000, "cash at the counter")
+    return svc
+
+
+def events(service, tx):
+    return [(e.from_state, e.to_state, e.cause) for e in service.events(tx.ref_id, tx.user_id)]
+
+
+# -- references and inquiry -------------------------------------------------------------------------
+def test_ref_ids_are_unique_alphanumeric_and_at_most_20(clock):
+    refs = {new_ref_id(clock()) for _ in range(2000)}
+    assert len(refs) == 2000
+    assert all(ref.isalnum() and ref.isascii() and len(ref) <= 20 and ref.startswith("LK") for ref in refs)
+
+
+async def test_inquiry_stores_the_bill_priced_with_markup(service, biller):
+    tx = await service.inquire(USER, "telkompstn", " 0211-2345 678 ", notify={"chat_id": 5})
+    assert tx.state is TxState.INQUIRED
+    assert (tx.bill_total, tx.markup, tx.amount, tx.cost) == (100_000, 1500, 101_500, 98_500)
+    assert tx.customer_number == NUMBER and tx.bill.ref_id == tx.ref_id
+    assert service.get(tx.ref_id, USER) == tx
+    assert tx.notify == {"chat_id": 5}
+    assert biller.truth == {tx.ref_id: "none"}  # the ref was sent to the biller at inquiry
+    assert events(service, tx) == [(None, TxState.INQUIRED, "inquiry")]
+
+
+@pytest.mark.parametrize(
+    "code, number, error",
+    [("NOPE", NUMBER, UnknownProduct), ("TELKOMPSTN", "12ab", InvalidCustomerNumber),
+     ("TELKOMPSTN", NO_BILL_NUMBER, InquiryError)],
+)  # fmt: skip
+async def test_bad_inquiries_are_typed_and_store_nothing(service, biller, code, number, error):
+    before = snapshot(service.ledger.db)
+    with pytest.raises(error):
+        await service.inquire(USER, code, number)
+    assert snapshot(service.ledger.db) == before
+    assert biller.inquiries == (1 if error is InquiryError else 0)
+
+
+# -- paying -----------------------------------------------------------------------------------------
+async def test_successful_payment_debits_the_confirmed_amount_once(service, biller):
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    paid = await service.pay(tx.ref_id, USER)
+    assert paid.state is TxState.SUCCESS and paid.biller_ref.startswith("NOREF")
+    assert service.balance(USER) == 500_000 - 101_500
+    assert biller.pay_requests == {tx.ref_id: 1}
+    assert events(service, tx) == [
+        (None, TxState.INQUIRED, "inquiry"),
+        (TxState.INQUIRED, TxState.PAYING, "pay"),
+        (TxState.PAYING, TxState.SUCCESS, "pay_answer"),
+    ]
+    assert paid.profit == 101_500 - 98_500
+    with pytest.raises(NotPayable) as again:
+        await service.pay(tx.ref_id, USER)
+    assert again.value.state is TxState.SUCCESS
+    assert biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_failed_payment_is_refunded_exactly_once(service, biller):
+    biller.pay_mode = "failed"
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    failed = await service.pay(tx.ref_id, USER)
+    assert failed.state is TxState.FAILED and failed.reason is Reason.PAYMENT_FAILED
+    assert service.balance(USER) == 500_000
+    assert [e.kind for e in service.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT, EntryKind.REFUND]
+    assert (await service.refresh(tx.ref_id, USER)).state is TxState.FAILED  # no second refund
+    assert await service.recover() == []
+    assert wallet_sums(service.ledger.db, USER) == {"topup": 500_000, "debit": -101_500, "refund": 101_500}
+
+
+async def test_pending_payment_is_followed_by_status_and_never_paid_again(service, biller, clock):
+    biller.pay_mode = "pending"
+    seen = []
+
+    async def observer(tx):
+        seen.append((tx.ref_id, tx.state))
+
+    service.add_observer(observer)
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    pending = await service.pay(tx.ref_id, USER)
+    assert pending.state is TxState.PENDING and service.balance(USER) == 500_000 - 101_500
+    assert await service.follow_up_once() == 0  # not due yet
+    clock.advance(5)
+    assert await service.follow_up_once() == 1
+    still = service.get(tx.ref_id, USER)
+    assert (still.state, still.checks) == (TxState.PENDING, 1)
+    assert len(service.ledger.status_checks(tx.ref_id)) == 1  # recorded, not an event
+    biller.settle(tx.ref_id, paid=True)
+    clock.advance(15)
+    assert await service.follow_up_once() == 1
+    done = service.get(tx.ref_id, USER)
+    assert done.state is TxState.SUCCESS and seen == [(tx.ref_id, TxState.SUCCESS)]
+    assert biller.pay_requests == {tx.ref_id: 1}
+    assert events(service, tx)[-2:] == [
+        (TxState.PAYING, TxState.PENDING, "pay_answer"),
+        (TxState.PENDING, TxState.SUCCESS, "status"),
+    ]
+
+
+async def test_pending_payment_that_fails_later_is_refunded(service, biller, clock):
+    biller.pay_mode = "pending"
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(tx.ref_id, USER)
+    biller.settle(tx.ref_id, paid=False)
+    assert (await service.refresh(tx.ref_id, USER)).state is TxState.FAILED
+    assert service.balance(USER) == 500_000
+
+
+async def test_an_unexpected_error_after_commit_stays_pending_without_refund(service, biller):
+    biller.pay_mode = "raise"
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    after = await service.pay(tx.ref_id, USER)
+    assert after.state is TxState.PENDING and after.reason is Reason.UNKNOWN
+    assert service.balance(USER) == 500_000 - 101_500
+    assert (await service.refresh(tx.ref_id, USER)).state is TxState.SUCCESS  # the biller had paid
+    assert biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_a_crash_leaves_paying_and_recovery_settles_by_status(tmp_path, biller, clock):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock)
+    svc.top_up(ADMIN, USER, 500_000)
+    biller.pay_mode = "crash_after"
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    with pytest.raises(BaseException, match="died after"):
+        await svc.pay(tx.ref_id, USER)
+    assert svc.get(tx.ref_id, USER).state is TxState.PAYING
+    restarted = make_service(tmp_path / "db.sqlite3", biller, clock)
+    assert [t.state for t in await restarted.recover()] == [TxState.SUCCESS]
+    assert biller.pay_requests == {tx.ref_id: 1}
+    assert restarted.balance(USER) == 500_000 - 101_500
+
+
+async def test_no_payment_record_waits_for_the_grace_then_fails_with_refund(tmp_path, biller, clock):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock, NO_RECORD_GRACE_SECONDS=300)
+    svc.top_up(ADMIN, USER, 500_000)
+    biller.pay_mode = "crash_before"
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    with pytest.raises(BaseException, match="died before"):
+        await svc.pay(tx.ref_id, USER)
+    restarted = make_service(tmp_path / "db.sqlite3", biller, clock, NO_RECORD_GRACE_SECONDS=300)
+    clock.advance(60)
+    [waiting] = await restarted.recover()
+    assert waiting.state is TxState.PENDING and waiting.reason is Reason.NO_PAYMENT_RECORD
+    assert restarted.balance(USER) == 500_000 - 101_500
+    clock.advance(240)
+    [failed] = await restarted.recover()
+    assert failed.state is TxState.FAILED and failed.reason is Reason.NO_PAYMENT_RECORD
+    assert restarted.balance(USER) == 500_000
+    assert biller.pay_requests == {}  # never sent, never re-sent
+
+
+async def test_follow_up_flags_a_stuck_payment_once_and_tells_observers(service, biller, clock):
+    biller.pay_mode = "pending"
+    told = []
+
+    async def observer(tx):
+        told.append((tx.state, tx.flagged))
+
+    async def broken_observer(tx):
+        raise RuntimeError("the chat is gone")
+
+    service.add_observer(broken_observer)
+    service.add_observer(observer)
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(tx.ref_id, USER)
+    for _ in range(20):
+        clock.advance(3600)
+        await service.follow_up_once()
+    stuck = service.get(tx.ref_id, USER)
+    assert stuck.state is TxState.PENDING and stuck.flagged and stuck.next_check_at is None
+    assert told == [(TxState.PENDING, True)]
+    assert stuck.checks == 3 + 1  # 5, 20, 50 s, then 50 s + 1 h; 50 s + 2 h is past the 2 h window
+    assert service.pending() == [stuck]
+    biller.settle(tx.ref_id, paid=True)
+    assert (await service.refresh(tx.ref_id, ADMIN)).state is TxState.SUCCESS  # admins see all
+    assert told[-1] == (TxState.SUCCESS, True)
+
+
+async def test_background_follower_settles_a_pending_payment(tmp_path, biller):
+    svc = make_service(tmp_path / "db.sqlite3", biller, STATUS_POLL_INTERVALS="1")
+    svc.top_up(ADMIN, USER, 500_000)
+    biller.pay_mode = "pending"
+    settled = asyncio.Event()
+
+    async def observer(tx):
+        settled.set()
+
+    svc.add_observer(observer)
+    svc._follower._min_sleep = 0.05
+    # a real clock: the follower sleeps until the first check is due
+    svc._now = svc._follower._now = _utcnow
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    svc.start()
+    try:
+        await svc.pay(tx.ref_id, USER)
+        biller.settle(tx.ref_id, paid=True)
+        await asyncio.wait_for(settled.wait(), timeout=10)
+    finally:
+        await svc.stop()
+    assert svc.get(tx.ref_id, USER).state is TxState.SUCCESS
+
+
+# -- bad input leaves the database unchanged --------------------------------------------------------------
+async def test_unknown_and_someone_elses_transaction_raise_the_same_error(service):
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    before = snapshot(service.ledger.db)
+    for ref_id, user in [("LKNOPE", USER), (tx.ref_id, OTHER), (tx.ref_id, ADMIN)]:
+        with pytest.raises(TransactionNotFound) as raised:
+            await service.pay(ref_id, user)
+        assert str(raised.value) == f"transaction {ref_id!r} not found"
+    with pytest.raises(TransactionNotFound):
+        service.get(tx.ref_id, OTHER)
+    with pytest.raises(TransactionNotFound):
+        service.cancel(tx.ref_id, OTHER)
+    with pytest.raises(TransactionNotFound):
+        service.events(tx.ref_id, OTHER)
+    with pytest.raises(TransactionNotFound):
+        service.set_notify("LKNOPE", {"chat_id": 1})
+    assert snapshot(service.ledger.db) == before
+
+
+async def test_insufficient_balance_changes_nothing(service, biller):
+    service.adjust(ADMIN, USER, -450_000, "correction")
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    before = snapshot(service.ledger.db)
+    with pytest.raises(InsufficientBalance) as raised:
+        await service.pay(tx.ref_id, USER)
+    assert (raised.value.balance, raised.value.needed, raised.value.shortfall) == (50_000, 101_500, 51_500)
+    assert snapshot(service.ledger.db) == before
+    assert biller.pay_requests == {}
+
+
+async def test_an_expired_inquiry_becomes_expired_and_is_not_paid(service, biller, clock):
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    clock.advance(901)
+    before = service.balance(USER)
+    with pytest.raises(InquiryExpired) as raised:
+        await service.pay(tx.ref_id, USER)
+    assert raised.value.transaction.state is TxState.EXPIRED
+    assert service.get(tx.ref_id, USER).state is TxState.EXPIRED
+    assert service.balance(USER) == before and biller.pay_requests == {}
+    snap = snapshot(service.ledger.db)
+    with pytest.raises(NotPayable):
+        await service.pay(tx.ref_id, USER)
+    assert snapshot(service.ledger.db) == snap
+
+
+async def test_cancel_then_pay_is_not_payable(service, biller):
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    assert service.cancel(tx.ref_id, USER).state is TxState.CANCELLED
+    before = snapshot(service.ledger.db)
+    with pytest.raises(NotPayable):
+        await service.pay(tx.ref_id, USER)
+    with pytest.raises(NotPayable):
+        service.cancel(tx.ref_id, USER)
+    assert snapshot(service.ledger.db) == before
+
+
+# -- wallets and users ----------------------------------------------------------------------------------
+def test_top_up_and_adjust_rules(service):
+    before = snapshot(service.ledger.db)
+    bad = [
+        (PermissionError, lambda: service.top_up(USER, USER, 1000)),
+        (PermissionError, lambda: service.adjust(OTHER, USER, 1000, "x")),
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, 0)),
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, -5)),
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, 10.5)),
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, True)),
+        (InvalidAmount, lambda: service.adjust(ADMIN, USER, 0, "x")),
+        (InvalidAmount, lambda: service.adjust(ADMIN, USER, -500_001, "too much")),
+    ]
+    for error, call in bad:
+        with pytest.raises(error):
+            call()
+    assert snapshot(service.ledger.db) == before
+    entry = service.adjust(ADMIN, USER, -500_000, "to zero")
+    assert (entry.kind, entry.balance_after, entry.actor_id) == (EntryKind.ADJUSTMENT, 0, ADMIN)
+    service.top_up(ADMIN, OTHER, 2000, "new user")
+    assert service.balance(OTHER) == 2000
+    assert [e.kind for e in service.statement(USER)] == [EntryKind.ADJUSTMENT, EntryKind.TOPUP]
+
+
+def test_users_roles_and_language(service):
+    user = service.ensure_user(USER, "Siti")
+    assert (user.name, user.language, user.role) == ("Siti", "id", Role.CUSTOMER)
+    assert service.set_language(USER, "en").language == "en"
+    assert service.ensure_user(USER).name == "Siti"  # nothing given: kept
+    assert service.ensure_user(ADMIN, "Boss").role is Role.ADMIN
+    assert service.is_admin(ADMIN) and not service.is_admin(USER)
+    assert service.get_user(999) is None
+
+
+async def test_history_search_stats_and_deposit(service, biller, clock):
+    paid = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(paid.ref_id, USER)
+    clock.advance(1)
+    biller.pay_mode = "failed"
+    failed = await service.inquire(USER, "TELKOMPSTN", "02199999")
+    await service.pay(failed.ref_id, USER)
+    clock.advance(1)
+    open_ = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    assert [t.ref_id for t in service.history(USER)] == [open_.ref_id, failed.ref_id, paid.ref_id]
+    assert [t.ref_id for t in service.history(USER, limit=1, offset=1)] == [failed.ref_id]
+    assert service.count_history(USER) == 3 and service.count_history(OTHER) == 0
+    assert [t.ref_id for t in service.find_by_customer(USER, NUMBER)] == [open_.ref_id, paid.ref_id]
+    assert service.find_by_customer(OTHER, NUMBER) == []
+    assert len(service.find_by_customer(ADMIN, NUMBER)) == 2
+    stats = service.stats()
+    assert stats.day == "2026-03-01"  # 03:00 UTC is 10:00 in Jakarta
+    assert (stats.count, stats.success, stats.failed, stats.pending) == (2, 1, 1, 0)
+    assert (stats.volume, stats.profit) == (101_500, 3000)
+    assert service.stats(date(2026, 2, 28)).count == 0
+    assert await service.deposit() == 5_000_000
+    service.set_notify(open_.ref_id, {"chat_id": 9, "message_id": 3, "lang": "en"})
+    assert service.get(open_.ref_id, USER).notify == {"chat_id": 9, "message_id": 3, "lang": "en"}
+
+
+# -- concurrency ----------------------------------------------------------------------------------------
+async def test_fifty_simultaneous_pays_reach_the_sandbox_once(tmp_path):
+    s = settings(SANDBOX_LATENCY=0.01)
+    biller = make_biller(s)
+    svc = PaymentService(Ledger(open_database(tmp_path / "db.sqlite3")), biller, s)
+    svc.top_up(ADMIN, USER, 10_000_000)
+    tx = await svc.inquire(USER, "TELKOMPSTN", "6391600000")
+    results = await asyncio.gather(*(svc.pay(tx.ref_id, USER) for _ in range(50)), return_exceptions=True)
+    done = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, NotPayable)]
+    assert len(done) == 1 and len(refused) == 49 and done[0].state is TxState.SUCCESS
+    assert biller.simulator.payments() == {tx.ref_id: 1}
+    assert [e.kind for e in svc.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+    assert svc.balance(USER) == 10_000_000 - tx.amount
+    await biller.aclose()
+
+
+def test_fifty_threads_with_their_own_connections_pay_once(tmp_path):
+    biller = FakeBiller(delay=0.01)
+    path = tmp_path / "db.sqlite3"
+    first = make_service(path, biller)
+    first.top_up(ADMIN, USER, 10_000_000)
+    tx = asyncio.run(first.inquire(USER, "TELKOMPSTN", NUMBER))
+    outcomes: list[object] = []
+    start = threading.Barrier(50)
+
+    def worker():
+        svc = make_service(path, biller)  # its own sqlite connection
+        start.wait()
+        try:
+            outcomes.append(asyncio.run(svc.pay(tx.ref_id, USER)).state)
+        except NotPayable as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(TxState.SUCCESS) == 1
+    assert sum(isinstance(o, NotPayable) for o in outcomes) == 49
+    assert biller.pay_requests == {tx.ref_id: 1}
+    assert [e.kind for e in first.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
