@@ -1,0 +1,108 @@
+"""The one grammar for resellers' one-line commands and the operator's amounts.
+
+Pure functions: text in, a typed command (or a GrammarError) out. Case-insensitive; `.`, `#`
+and spaces separate words, as on reseller servers (CEK.PLNPOSTPAID.5300…). A product code may
+itself hold a dot (PDAMKOTA.SURABAYA): the customer number is the last word and the product is
+everything between the keyword and it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+_SEPARATORS = re.compile(r"[.#\s]+")
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)$")
+_REF = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class GrammarError(ValueError):
+    """The line is not one of the reseller commands."""
+
+
+class AmountError(ValueError):
+    """An amount that is not whole rupiah written as digits with optional thousands dots."""
+
+
+class Verb(StrEnum):
+    INQUIRE = "inquire"  # CEK.<PRODUCT>.<NUMBER>
+    PAY = "pay"  # BAYAR.<PRODUCT>.<NUMBER> and /pay <PRODUCT> <NUMBER>
+    STATUS_REF = "status_ref"  # STATUS.<REF>, /status <ref>
+    STATUS_CUSTOMER = "status_customer"  # STATUS.<CUSTOMER_NO>
+    BALANCE = "balance"  # SAL, SALDO
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb
+    product: str = ""
+    customer_number: str = ""
+    ref: str = ""
+
+
+_INQUIRE_WORDS = {"CEK"}
+_PAY_WORDS = {"BAYAR", "/PAY", "PAY"}
+_STATUS_WORDS = {"STATUS", "/STATUS"}
+_BALANCE_WORDS = {"SAL", "SALDO"}
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _SEPARATORS.split(text.strip()) if w]
+
+
+def looks_like_ref(word: str) -> bool:
+    """Our refs hold a letter (e.g. LK…); customer numbers are all digits."""
+    return bool(_REF.match(word)) and not word.isdigit()
+
+
+def parse_command(text: str) -> Command:
+    """Parse one line. Raises GrammarError for anything that is not a reseller command."""
+    words = _words(text or "")
+    if not words:
+        raise GrammarError("empty")
+    head = words[0].upper().split("@", 1)[0]
+    rest = words[1:]
+    if head in _BALANCE_WORDS:
+        if rest:
+            raise GrammarError("balance takes no arguments")
+        return Command(Verb.BALANCE)
+    if head in _INQUIRE_WORDS or head in _PAY_WORDS:
+        if len(rest) < 2:
+            raise GrammarError("product and customer number needed")
+        number = rest[-1]
+        if not number.isdigit():
+            raise GrammarError("the customer number must be digits")
+        product = ".".join(rest[:-1]).upper()
+        verb = Verb.INQUIRE if head in _INQUIRE_WORDS else Verb.PAY
+        return Command(verb, product=product, customer_number=number)
+    if head in _STATUS_WORDS:
+        if len(rest) != 1:
+            raise GrammarError("one reference or customer number needed")
+        word = rest[0]
+        if word.isdigit():
+            return Command(Verb.STATUS_CUSTOMER, customer_number=word)
+        if looks_like_ref(word):
+            return Command(Verb.STATUS_REF, ref=word.upper())
+        raise GrammarError("not a reference or customer number")
+    raise GrammarError(f"unknown keyword {head!r}")
+
+
+def parse_amount(text: str) -> int:
+    """Whole rupiah: '50000' or '50.000'. Anything else (50rb, 1,5, 0, -5) raises AmountError."""
+    word = (text or "").strip()
+    if not _AMOUNT.match(word):
+        raise AmountError("use digits with optional thousands dots, e.g. 50000 or 50.000")
+    value = int(word.replace(".", ""))
+    if value <= 0:
+        raise AmountError("must be more than zero")
+    return value
+
+
+def parse_signed_amount(text: str) -> int:
+    """'+50.000' or '-10000' for an adjustment: a sign is required, zero is refused."""
+    word = (text or "").strip()
+    if not word or word[0] not in "+-":
+        raise AmountError("start with + or -, e.g. +50.000 or -10.000")
+    value = parse_amount(word[1:])
+    return value if word[0] == "+" else -value

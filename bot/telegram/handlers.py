@@ -1,0 +1,724 @@
+"""The chat's handlers: parse, call the payment core, render. Nothing else lives here.
+
+Three ways in: the customer's guided payment (menu → category → product → number → bill →
+pay), the reseller's one-line commands (bot/telegram/grammar.py), and the operator's admin
+commands. Buttons carry a ref; the amount paid always comes from the core's database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.billers.base import (
+    CATEGORIES,
+    InquiryError,
+    InvalidCustomerNumber,
+    Product,
+    Reason,
+    UnknownProduct,
+)
+from bot.payments.errors import (
+    InquiryExpired,
+    InsufficientBalance,
+    InvalidAmount,
+    NotPayable,
+    TransactionNotFound,
+)
+from bot.payments.models import Transaction, TxState
+from bot.telegram import keyboards, render
+from bot.telegram.grammar import (
+    AmountError,
+    Command,
+    GrammarError,
+    Verb,
+    looks_like_ref,
+    parse_amount,
+    parse_command,
+    parse_signed_amount,
+)
+from bot.telegram.texts import Raw, norm_lang, t
+
+log = logging.getLogger(__name__)
+
+CATEGORY, PRODUCT, NUMBER = range(3)
+HISTORY_PAGE = 5
+HTML = ParseMode.HTML
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    return "not modified" in str(error).lower()
+
+
+async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str, markup: Any = None) -> None:
+    """Edit a message in place; if it is gone or too old, send a new one. 'Not modified' is fine."""
+    if message_id is not None:
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, parse_mode=HTML, reply_markup=markup
+            )
+            return
+        except BadRequest as error:
+            if is_not_modified(error):
+                return
+            log.info(
+                "edit of message %s in chat %s failed (%s); sending a new one", message_id, chat_id, error
+            )
+        except TelegramError as error:
+            log.info(
+                "edit of message %s in chat %s failed (%s); sending a new one", message_id, chat_id, error
+            )
+    await bot.send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
+
+
+class LoketHandlers:
+    """Holds what the handlers need: the core, the settings and the product catalogue."""
+
+    def __init__(self, service: Any, settings: Any, products: list[Product]) -> None:
+        self.service = service
+        self.settings = settings
+        self.products = {p.code.upper(): p for p in products}
+        self.category_keys = [k for k in CATEGORIES if any(p.category == k for p in products)]
+
+    # -- helpers -----------------------------------------------------------------------------
+    def lang(self, update: Update) -> str:
+        user = update.effective_user
+        if user is None:
+            return "id"
+        known = self.service.get_user(user.id)
+        if known is None:
+            known = self.service.ensure_user(user.id, user.full_name, norm_lang(user.language_code))
+        return known.language
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and self.service.is_admin(user.id)
+
+    async def reply(self, update: Update, text: str, markup: Any = None) -> Message:
+        assert update.effective_chat is not None
+        return await update.get_bot().send_message(
+            update.effective_chat.id, text, parse_mode=HTML, reply_markup=markup
+        )
+
+    @staticmethod
+    async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        try:
+            await query.edit_message_text(text, parse_mode=HTML, reply_markup=markup)
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise
+
+    def product(self, code: str) -> Product:
+        product = self.products.get(code.upper())
+        if product is None:
+            raise UnknownProduct(code)
+        return product
+
+    def notify_for(self, message: Message, lang: str) -> dict[str, Any]:
+        return {"chat_id": message.chat_id, "message_id": message.message_id, "lang": lang}
+
+    # -- start, help, language ---------------------------------------------------------------
+    async def start(self, update: Update, context: Context) -> int:
+        lang = self.lang(update)
+        user = update.effective_user
+        context.user_data.pop("pay_product", None) if context.user_data is not None else None
+        await self.reply(
+            update, t(lang, "welcome", name=user.first_name if user else ""), keyboards.menu(lang)
+        )
+        return ConversationHandler.END
+
+    async def help(self, update: Update, context: Context) -> None:
+        await self.reply(update, t(self.lang(update), "help"))
+
+    async def lang_command(self, update: Update, context: Context) -> None:
+        await self.reply(update, t(self.lang(update), "lang_pick"), keyboards.languages())
+
+    async def lang_chosen(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        code = norm_lang(query.data.split(":", 1)[1])
+        self.lang(update)
+        self.service.set_language(query.from_user.id, code)
+        await query.answer()
+        await self.edit(query, t(code, "lang_set"), keyboards.menu(code))
+
+    async def menu_choice(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        choice = query.data.split(":", 1)[1]
+        lang = self.lang(update)
+        await query.answer()
+        if choice == "history":
+            await self.show_history(update, lang, 0, edit=None)
+        elif choice == "wallet":
+            await self.reply(update, self.wallet_text(lang, query.from_user.id))
+        elif choice == "status":
+            await self.reply(update, t(lang, "usage_status"))
+        else:
+            await self.reply(update, t(lang, "help"))
+
+    # -- the guided payment ------------------------------------------------------------------
+    async def pay_entry(self, update: Update, context: Context) -> int:
+        lang = self.lang(update)
+        markup = keyboards.categories(lang, self.category_keys)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+            await self.edit(update.callback_query, t(lang, "choose_category"), markup)
+        else:
+            await self.reply(update, t(lang, "choose_category"), markup)
+        return CATEGORY
+
+    def _category_products(self, category: str) -> list[Product]:
+        return [p for p in self.products.values() if p.category == category]
+
+    async def category_chosen(self, update: Update, context: Context) -> int:
+        query = update.callback_query
+        assert query is not None and query.data is not None and context.user_data is not None
+        lang = self.lang(update)
+        category = query.data.split(":", 1)[1]
+        items = self._category_products(category)
+        await query.answer()
+        if not items:
+            await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
+            return CATEGORY
+        context.user_data["pay_category"] = category
+        await self.edit(
+            query,
+            t(lang, "choose_product", category=t(lang, f"cat_{category}")),
+            keyboards.products(lang, items),
+        )
+        return PRODUCT
+
+    async def product_chosen(self, update: Update, context: Context) -> int:
+        query = update.callback_query
+        assert query is not None and query.data is not None and context.user_data is not None
+        lang = self.lang(update)
+        code = query.data.split(":", 1)[1]
+        await query.answer()
+        product = self.products.get(code.upper())
+        if product is None:
+            await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
+            return CATEGORY
+        context.user_data["pay_product"] = product.code
+        await self.edit(
+            query,
+            t(lang, "ask_number", product=product.name, hint=product.number_rule.hint),
+            keyboards.number_step(lang),
+        )
+        return NUMBER
+
+    async def back_to_categories(self, update: Update, context: Context) -> int:
+        return await self.pay_entry(update, context)
+
+    async def back_to_products(self, update: Update, context: Context) -> int:
+        query = update.callback_query
+        assert query is not None and context.user_data is not None
+        lang = self.lang(update)
+        category = context.user_data.get("pay_category", "")
+        items = self._category_products(category)
+        await query.answer()
+        if not items:
+            await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
+            return CATEGORY
+        await self.edit(
+            query,
+            t(lang, "choose_product", category=t(lang, f"cat_{category}")),
+            keyboards.products(lang, items),
+        )
+        return PRODUCT
+
+    async def flow_cancelled(self, update: Update, context: Context) -> int:
+        lang = self.lang(update)
+        if context.user_data is not None:
+            context.user_data.pop("pay_product", None)
+            context.user_data.pop("pay_category", None)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+            await self.edit(update.callback_query, t(lang, "cancelled"))
+        else:
+            await self.reply(update, t(lang, "cancelled"))
+        return ConversationHandler.END
+
+    async def number_given(self, update: Update, context: Context) -> int:
+        assert update.message is not None and context.user_data is not None
+        lang = self.lang(update)
+        code = context.user_data.get("pay_product")
+        product = self.products.get(str(code).upper()) if code else None
+        if product is None:
+            await self.reply(
+                update, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys)
+            )
+            return CATEGORY
+        tx, ask_again = await self.inquire(update, lang, product.code, update.message.text or "")
+        if ask_again:
+            return NUMBER
+        context.user_data.pop("pay_product", None)
+        context.user_data.pop("pay_category", None)
+        if tx is not None:
+            await self.send_bill(update, lang, tx, reseller=False)
+        return ConversationHandler.END
+
+    async def inquire(
+        self, update: Update, lang: str, code: str, number: str
+    ) -> tuple[Transaction | None, bool]:
+        """Run an inquiry with 'typing…' shown and explain any refusal.
+
+        Returns the transaction (None when there is no bill) and whether to ask for the
+        number again (a wrong number keeps the customer in the number step).
+        """
+        assert update.effective_chat is not None and update.effective_user is not None
+        await update.get_bot().send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+        try:
+            return await self.service.inquire(update.effective_user.id, code, number), False
+        except UnknownProduct:
+            await self.reply(update, t(lang, "unknown_product", product=code, codes=", ".join(self.products)))
+        except InvalidCustomerNumber as error:
+            await self.reply(update, t(lang, "number_invalid", hint=error.number_rule.hint or "-"))
+            return None, True
+        except InquiryError as error:
+            await self.reply(update, render.reason_text(lang, error.reason))
+            return None, error.reason is Reason.WRONG_NUMBER
+        return None, False
+
+    async def send_bill(self, update: Update, lang: str, tx: Transaction, *, reseller: bool) -> None:
+        balance = self.service.balance(tx.user_id)
+        if reseller:
+            text = render.reseller_bill(lang, tx, balance)
+        else:
+            text = render.bill_text(lang, tx, balance)
+        message = await self.reply(update, text, keyboards.bill(lang, tx))
+        self.service.set_notify(tx.ref_id, self.notify_for(message, lang))
+
+    # -- the bill's buttons (work in and out of the conversation, for old bills too) ---------
+    async def pay_pressed(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None and query.message is not None
+        lang = self.lang(update)
+        ref = query.data.split(":", 1)[1]
+        user_id = query.from_user.id
+        try:
+            tx = self.service.get(ref, user_id)
+        except TransactionNotFound:
+            await query.answer(t(lang, "cb_unknown"), show_alert=True)
+            return
+        if TxState(tx.state) is not TxState.INQUIRED:
+            await self._answer_unpayable(query, lang, tx)
+            return
+        await query.answer()
+        await self.edit(query, t(lang, "processing", ref=tx.ref_id))
+        self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))  # type: ignore[arg-type]
+        try:
+            tx = await self.service.pay(ref, user_id)
+        except NotPayable as error:
+            await self.edit(query, render.outcome_text(lang, error.transaction))
+            return
+        except InquiryExpired as error:
+            await self.edit(query, render.outcome_text(lang, error.transaction))
+            return
+        except InsufficientBalance as error:
+            text = (
+                render.bill_text(lang, tx, error.balance)
+                + "\n\n"
+                + t(
+                    lang,
+                    "insufficient",
+                    balance=render.rupiah(error.balance),
+                    needed=render.rupiah(error.needed),
+                    shortfall=render.rupiah(error.shortfall),
+                    user_id=user_id,
+                )
+            )
+            await self.edit(query, text, keyboards.bill(lang, tx))
+            return
+        except TransactionNotFound:
+            await self.edit(query, t(lang, "not_found", ref=ref))
+            return
+        await self.edit(query, render.outcome_text(lang, tx))
+
+    async def _answer_unpayable(self, query: CallbackQuery, lang: str, tx: Transaction) -> None:
+        state = TxState(tx.state)
+        if state is TxState.CANCELLED:
+            note = t(lang, "state_cancelled", ref=tx.ref_id)
+        elif state is TxState.EXPIRED:
+            note = t(lang, "state_expired", ref=tx.ref_id)
+        else:
+            note = t(lang, "already_paying", ref=tx.ref_id)
+        await query.answer(note, show_alert=True)
+        await self.edit(query, render.outcome_text(lang, tx))
+
+    async def cancel_pressed(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        lang = self.lang(update)
+        ref = query.data.split(":", 1)[1]
+        try:
+            tx = self.service.cancel(ref, query.from_user.id)
+        except TransactionNotFound:
+            await query.answer(t(lang, "cb_unknown"), show_alert=True)
+            return
+        except NotPayable as error:
+            await self._answer_unpayable(query, lang, error.transaction)
+            return
+        await query.answer(t(lang, "cb_cancelled"))
+        await self.edit(query, render.outcome_text(lang, tx))
+
+    async def stale_button(self, update: Update, context: Context) -> None:
+        """A button of a finished guided step (e.g. after a restart): answer, never hang."""
+        query = update.callback_query
+        assert query is not None
+        await query.answer(t(self.lang(update), "cb_unknown"))
+
+    # -- history, receipts, wallet -----------------------------------------------------------
+    async def history(self, update: Update, context: Context) -> None:
+        await self.show_history(update, self.lang(update), 0, edit=None)
+
+    async def history_page(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        try:
+            offset = max(0, int(query.data.split(":", 1)[1]))
+        except ValueError:
+            offset = 0
+        await query.answer()
+        await self.show_history(update, self.lang(update), offset, edit=query)
+
+    async def show_history(self, update: Update, lang: str, offset: int, edit: CallbackQuery | None) -> None:
+        assert update.effective_user is not None
+        user_id = update.effective_user.id
+        total = self.service.count_history(user_id)
+        txs = self.service.history(user_id, limit=HISTORY_PAGE, offset=offset)
+        if not txs:
+            text, markup = t(lang, "history_empty"), None
+        else:
+            head = t(lang, "history_title", start=offset + 1, end=offset + len(txs), total=total)
+            text = "\n".join([head, *(render.tx_line(lang, tx) for tx in txs)])
+            markup = keyboards.history(lang, txs, offset, HISTORY_PAGE, total)
+        if edit is not None:
+            await self.edit(edit, text, markup)
+        else:
+            await self.reply(update, text, markup)
+
+    async def receipt(self, update: Update, context: Context) -> None:
+        lang = self.lang(update)
+        if len(context.args or []) != 1:
+            await self.reply(update, t(lang, "usage_receipt"))
+            return
+        await self.reply(update, self.receipt_for(lang, update, context.args[0]))  # type: ignore[index]
+
+    async def receipt_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        lang = self.lang(update)
+        await query.answer()
+        await self.reply(update, self.receipt_for(lang, update, query.data.split(":", 1)[1]))
+
+    def receipt_for(self, lang: str, update: Update, ref: str) -> str:
+        assert update.effective_user is not None
+        try:
+            tx = self.service.get(ref.strip().upper(), update.effective_user.id)
+        except TransactionNotFound:
+            return t(lang, "not_found", ref=ref)
+        return render.outcome_text(lang, tx)
+
+    async def saldo(self, update: Update, context: Context) -> None:
+        assert update.effective_user is not None
+        await self.reply(update, self.wallet_text(self.lang(update), update.effective_user.id))
+
+    def wallet_text(self, lang: str, user_id: int) -> str:
+        lines = [t(lang, "wallet_title", amount=render.rupiah(self.service.balance(user_id)))]
+        entries = self.service.statement(user_id, limit=10)
+        lines += [render.wallet_line(lang, e) for e in entries] or [t(lang, "wallet_empty")]
+        return "\n".join(lines)
+
+    # -- the reseller's one-line commands ----------------------------------------------------
+    async def pay_command(self, update: Update, context: Context) -> None:
+        await self.run_line(update, "BAYAR " + " ".join(context.args or []))
+
+    async def status_command(self, update: Update, context: Context) -> None:
+        lang = self.lang(update)
+        if len(context.args or []) != 1:
+            await self.reply(update, t(lang, "usage_status"))
+            return
+        await self.run_line(update, "STATUS " + context.args[0])  # type: ignore[index]
+
+    async def text_line(self, update: Update, context: Context) -> None:
+        assert update.message is not None
+        await self.run_line(update, update.message.text or "")
+
+    async def run_line(self, update: Update, line: str) -> None:
+        lang = self.lang(update)
+        assert update.effective_user is not None
+        user_id = update.effective_user.id
+        try:
+            command = parse_command(line)
+        except GrammarError:
+            await self.reply(update, t(lang, "grammar_help"))
+            return
+        if command.verb in (Verb.INQUIRE, Verb.PAY):
+            await self.reseller_inquiry(update, lang, command)
+        elif command.verb is Verb.BALANCE:
+            await self.reply(
+                update, t(lang, "r_balance_only", balance=render.rupiah(self.service.balance(user_id)))
+            )
+        elif command.verb is Verb.STATUS_REF:
+            await self.reply(update, await self.status_of_ref(lang, user_id, command.ref))
+        else:
+            await self.reply(update, await self.status_of_customer(lang, user_id, command.customer_number))
+
+    async def reseller_inquiry(self, update: Update, lang: str, command: Command) -> None:
+        tx, _ = await self.inquire(update, lang, command.product, command.customer_number)
+        if tx is None:
+            return
+        balance = self.service.balance(tx.user_id)
+        text = render.reseller_bill(lang, tx, balance)
+        if command.verb is Verb.PAY:
+            text += "\n" + t(lang, "bill_confirm")
+        message = await self.reply(update, text, keyboards.bill(lang, tx))
+        self.service.set_notify(tx.ref_id, self.notify_for(message, lang))
+
+    async def status_of_ref(self, lang: str, user_id: int, ref: str) -> str:
+        try:
+            tx = self.service.get(ref, user_id)
+            if not tx.is_final:
+                tx = await self.service.refresh(ref, user_id)
+        except TransactionNotFound:
+            return t(lang, "not_found", ref=ref)
+        lines = [render.tx_line(lang, tx, "status_line")]
+        if TxState(tx.state) is TxState.SUCCESS and tx.biller_ref:
+            lines.append(t(lang, "receipt_biller_ref", biller_ref=tx.biller_ref))
+        elif TxState(tx.state) is TxState.FAILED:
+            lines.append(render.reason_text(lang, tx.reason))
+        return "\n".join(lines)
+
+    async def status_of_customer(self, lang: str, user_id: int, number: str) -> str:
+        if looks_like_ref(number):
+            return await self.status_of_ref(lang, user_id, number)
+        txs = self.service.find_by_customer(user_id, number, limit=10)
+        if not txs:
+            return t(lang, "status_none", number=number)
+        return "\n".join(render.tx_line(lang, tx, "status_line") for tx in txs)
+
+    # -- the operator's commands -------------------------------------------------------------
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        await self.reply(update, t(self.lang(update), "unknown_command"))
+
+    async def topup(self, update: Update, context: Context) -> None:
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        args = context.args or []
+        if len(args) < 2:
+            await self.reply(update, t(lang, "usage_topup"))
+            return
+        target = self._user_id(args[0])
+        if target is None:
+            await self.reply(update, t(lang, "bad_user_id"))
+            return
+        try:
+            amount = parse_amount(args[1])
+            entry = self.service.top_up(update.effective_user.id, target, amount, " ".join(args[2:]))  # type: ignore[union-attr]
+        except (AmountError, InvalidAmount) as error:
+            await self.reply(update, t(lang, "bad_amount", error=str(error)))
+            return
+        await self.reply(
+            update,
+            t(
+                lang,
+                "topup_done",
+                amount=render.rupiah(amount),
+                user_id=target,
+                balance=render.rupiah(entry.balance_after),
+            ),
+        )
+        await self._tell_user(update, target, "topup_notice", amount, entry.balance_after)
+
+    async def adjust(self, update: Update, context: Context) -> None:
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        args = context.args or []
+        if len(args) < 3:
+            await self.reply(update, t(lang, "usage_adjust"))
+            return
+        target = self._user_id(args[0])
+        if target is None:
+            await self.reply(update, t(lang, "bad_user_id"))
+            return
+        try:
+            amount = parse_signed_amount(args[1])
+            entry = self.service.adjust(update.effective_user.id, target, amount, " ".join(args[2:]))  # type: ignore[union-attr]
+        except (AmountError, InvalidAmount) as error:
+            await self.reply(update, t(lang, "bad_amount", error=str(error)))
+            return
+        await self.reply(
+            update,
+            t(
+                lang,
+                "adjust_done",
+                amount=render.rupiah(amount),
+                user_id=target,
+                balance=render.rupiah(entry.balance_after),
+            ),
+        )
+
+    @staticmethod
+    def _user_id(text: str) -> int | None:
+        return int(text) if text.isdigit() else None
+
+    async def _tell_user(self, update: Update, user_id: int, key: str, amount: int, balance: int) -> None:
+        user = self.service.get_user(user_id)
+        lang = user.language if user is not None else "id"
+        try:
+            await update.get_bot().send_message(
+                user_id,
+                t(lang, key, amount=render.rupiah(amount), balance=render.rupiah(balance)),
+                parse_mode=HTML,
+            )
+        except TelegramError as error:  # the user may never have started the bot
+            log.info("could not tell user %s about a top-up: %s", user_id, error)
+
+    async def deposit(self, update: Update, context: Context) -> None:
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        amount = await self.service.deposit()
+        if amount is None:
+            await self.reply(update, t(lang, "deposit_none"))
+        else:
+            await self.reply(update, t(lang, "deposit", amount=render.rupiah(amount)))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        s = self.service.stats()
+        await self.reply(
+            update,
+            t(
+                lang,
+                "stats",
+                day=s.day,
+                count=s.count,
+                success=s.success,
+                failed=s.failed,
+                pending=s.pending,
+                volume=render.rupiah(s.volume),
+                profit=render.rupiah(s.profit),
+            ),
+        )
+
+    async def pending(self, update: Update, context: Context) -> None:
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        txs = self.service.pending()
+        if not txs:
+            await self.reply(update, t(lang, "pending_none"))
+            return
+        now = datetime.now(UTC)
+        lines = [
+            t(
+                lang,
+                "pending_line",
+                ref=tx.ref_id,
+                product=tx.product_code,
+                number=tx.customer_number,
+                amount=render.rupiah(tx.amount),
+                state=render.state_text(lang, tx.state),
+                age=render.age_text((now - (tx.paid_at or tx.created_at)).total_seconds()),
+                flag=Raw(t(lang, "pending_flag")) if tx.flagged else "",
+            )
+            for tx in txs
+        ]
+        await self.reply(update, "\n".join(lines))
+
+
+def make_observer(application: Application[Any, Any, Any, Any, Any, Any]) -> Any:
+    """The core's observer: edit the transaction's message into its outcome, or send a new one."""
+
+    async def on_settled(tx: Transaction) -> None:
+        notify = tx.notify or {}
+        chat_id = notify.get("chat_id")
+        if not tx.is_final or chat_id is None:
+            return
+        lang = notify.get("lang") or "id"
+        await edit_or_send(
+            application.bot, int(chat_id), notify.get("message_id"), render.outcome_text(lang, tx)
+        )
+
+    return on_settled
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHandlers) -> None:
+    """Wire every handler. The guided payment is a persistent conversation."""
+    cancel_flow = CallbackQueryHandler(h.flow_cancelled, pattern=r"^cancelflow$")
+    conversation = ConversationHandler(
+        entry_points=[
+            CommandHandler("bayar", h.pay_entry),
+            CallbackQueryHandler(h.pay_entry, pattern=r"^m:pay$"),
+        ],
+        states={
+            CATEGORY: [CallbackQueryHandler(h.category_chosen, pattern=r"^cat:"), cancel_flow],
+            PRODUCT: [
+                CallbackQueryHandler(h.product_chosen, pattern=r"^prod:"),
+                CallbackQueryHandler(h.back_to_categories, pattern=r"^back$"),
+                cancel_flow,
+            ],
+            NUMBER: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, h.number_given),
+                CallbackQueryHandler(h.back_to_products, pattern=r"^back$"),
+                cancel_flow,
+            ],
+        },
+        fallbacks=[CommandHandler(["start", "cancel"], h.start), CommandHandler("bayar", h.pay_entry)],
+        name="pay",
+        persistent=True,
+        allow_reentry=True,
+    )
+    application.add_handler(conversation)
+    application.add_handlers(
+        [
+            CommandHandler("start", h.start),
+            CommandHandler("help", h.help),
+            CommandHandler("lang", h.lang_command),
+            CommandHandler("history", h.history),
+            CommandHandler("receipt", h.receipt),
+            CommandHandler("saldo", h.saldo),
+            CommandHandler("status", h.status_command),
+            CommandHandler("pay", h.pay_command),
+            CommandHandler("topup", h.topup),
+            CommandHandler("adjust", h.adjust),
+            CommandHandler("deposit", h.deposit),
+            CommandHandler("stats", h.stats),
+            CommandHandler("pending", h.pending),
+            CallbackQueryHandler(h.pay_pressed, pattern=r"^pay:"),
+            CallbackQueryHandler(h.cancel_pressed, pattern=r"^cancel:"),
+            CallbackQueryHandler(h.history_page, pattern=r"^hist:"),
+            CallbackQueryHandler(h.receipt_button, pattern=r"^rcpt:"),
+            CallbackQueryHandler(h.lang_chosen, pattern=r"^lang:"),
+            CallbackQueryHandler(h.menu_choice, pattern=r"^m:"),
+            CallbackQueryHandler(h.stale_button),
+            MessageHandler(filters.COMMAND, h.unknown_command),
+            MessageHandler(filters.TEXT, h.text_line),
+        ]
+    )

@@ -1,0 +1,65 @@
+"""Outgoing calls kept inside Telegram's flood limits, with a retry after a 429.
+
+PTB's AIORateLimiter covers the overall limit (30/s) and groups (20/min) and retries after
+RetryAfter; it leaves private chats alone, so each chat also gets its own limiter: about one
+message a second, with a short burst allowed (Telegram tolerates bursts, then answers 429).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+CHAT_BURST = 3  # messages a chat may get at once
+CHAT_PERIOD = 3.0  # seconds over which CHAT_BURST refills: one a second on average
+_MAX_CHATS = 10_000  # limiters kept; the oldest idle ones are dropped past this
+
+
+class LoketRateLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self, max_retries: int = 3, chat_burst: int = CHAT_BURST, chat_period: float = CHAT_PERIOD
+    ) -> None:
+        self._inner = AIORateLimiter(max_retries=max_retries)
+        self._chat_burst = chat_burst
+        self._chat_period = chat_period
+        self._chats: dict[int | str, AsyncLimiter] = {}
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()
+        self._chats.clear()
+
+    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) >= _MAX_CHATS:
+                self._chats.pop(next(iter(self._chats)))
+            limiter = AsyncLimiter(self._chat_burst, self._chat_period)
+            self._chats[chat_id] = limiter
+        return limiter
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]] | None:
+        chat_id = data.get("chat_id")
+        # Answers to callback queries and chat actions are not messages; only messages count.
+        if chat_id is not None and endpoint not in {"answerCallbackQuery", "sendChatAction"}:
+            try:
+                key: int | str = int(chat_id)
+            except (TypeError, ValueError):
+                key = str(chat_id)
+            if isinstance(key, int) and key > 0:  # private chats; groups are AIORateLimiter's
+                async with self._chat_limiter(key):
+                    pass
+        return await self._inner.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)

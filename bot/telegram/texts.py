@@ -1,0 +1,315 @@
+"""Every sentence the bot says, Indonesian first, English second.
+
+Handlers never hold a sentence: they name a key here. `t()` escapes every value it is given
+for Telegram's HTML parse mode, so a customer name like `<b>&` stays text.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+DEFAULT_LANG = "id"
+LANGS = ("id", "en")
+
+
+class Raw(str):
+    """A value that is already safe HTML (built by the renderer from escaped parts)."""
+
+    __slots__ = ()
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    "id": {
+        "welcome": "Halo, <b>{name}</b>! Selamat datang di <b>Loket</b>, tempat bayar tagihan bulanan.\n"
+        "Pilih menu di bawah.",
+        "menu_pay": "💡 Bayar tagihan",
+        "menu_status": "🔎 Cek status",
+        "menu_history": "🧾 Riwayat",
+        "menu_wallet": "👛 Saldo",
+        "menu_help": "❓ Bantuan",
+        "help": "<b>Loket</b> membayar tagihan pascabayar dari saldo Anda.\n"
+        "/bayar – bayar tagihan langkah demi langkah\n"
+        "/history – transaksi terakhir\n"
+        "/receipt &lt;ref&gt; – tampilkan struk lagi\n"
+        "/status &lt;ref&gt; – cek status transaksi\n"
+        "/saldo – saldo dan mutasi\n"
+        "/lang – ganti bahasa\n"
+        "Format singkat: CEK.PRODUK.NOMOR, BAYAR.PRODUK.NOMOR, STATUS.REF, SAL",
+        "lang_pick": "Pilih bahasa:",
+        "lang_set": "Bahasa diganti ke Bahasa Indonesia.",
+        "choose_category": "Pilih jenis tagihan:",
+        "choose_product": "Pilih produk <b>{category}</b>:",
+        "ask_number": "<b>{product}</b>\nKirim nomor pelanggan: {hint}",
+        "btn_back": "« Kembali",
+        "btn_cancel": "✖ Batal",
+        "btn_pay": "Bayar {amount}",
+        "btn_prev": "« Sebelumnya",
+        "btn_next": "Berikutnya »",
+        "btn_receipt": "Struk {ref}",
+        "cancelled": "Dibatalkan. Ketik /start untuk menu.",
+        "bill_title": "<b>Tagihan {product}</b>",
+        "bill_ref": "Ref: <code>{ref}</code>",
+        "bill_customer": "Pelanggan: {number} a.n. <b>{name}</b>",
+        "bill_line": "• {period}: {amount}",
+        "bill_admin": "Biaya admin: {amount}",
+        "bill_fee": "Biaya layanan: {amount}",
+        "bill_total": "<b>Total: {amount}</b>",
+        "bill_balance_after": "Saldo setelah bayar: {amount}",
+        "bill_balance_short": "Saldo Anda {balance}, kurang {shortfall}.",
+        "bill_confirm": "Tekan <b>Bayar</b> untuk membayar.",
+        "processing": "⏳ Pembayaran {ref} sedang diproses…",
+        "receipt_title": "✅ <b>STRUK PEMBAYARAN</b>",
+        "receipt_ref": "Ref: <code>{ref}</code>",
+        "receipt_product": "Produk: {product}",
+        "receipt_customer": "No. pelanggan: {number}",
+        "receipt_name": "Nama: {name}",
+        "receipt_periods": "Periode: {periods}",
+        "receipt_bill": "Tagihan: {amount}",
+        "receipt_fee": "Biaya layanan: {amount}",
+        "receipt_paid": "<b>Dibayar: {amount}</b>",
+        "receipt_biller_ref": "Ref/Token biller: <code>{biller_ref}</code>",
+        "receipt_time": "Waktu: {time} WIB",
+        "pending": "⏳ Transaksi {ref} sedang diproses, jangan diulang. Kami kabari begitu selesai.",
+        "failed": "❌ Pembayaran {ref} gagal: {reason}\nSaldo dikembalikan: {amount}.",
+        "state_cancelled": "Tagihan {ref} sudah dibatalkan. Cek ulang tagihan untuk membayar.",
+        "state_expired": "Tagihan {ref} sudah kedaluwarsa. Cek ulang tagihan untuk membayar.",
+        "state_inquired": "Tagihan {ref} belum dibayar.",
+        "already_paying": "Transaksi {ref} sudah dibayar atau sedang diproses, jangan diulang.",
+        "cb_cancelled": "Tagihan dibatalkan.",
+        "cb_done": "Sudah diproses.",
+        "cb_unknown": "Tombol ini tidak berlaku lagi.",
+        "insufficient": "Saldo tidak cukup: saldo {balance}, perlu {needed}, kurang <b>{shortfall}</b>.\n"
+        "Minta isi saldo ke operator dengan menyebut ID Telegram Anda: <code>{user_id}</code>.",
+        "not_found": "Transaksi {ref} tidak ditemukan.",
+        "reason_already_paid": "Tagihan sudah terbayar.",
+        "reason_wrong_number": "Nomor pelanggan salah. Periksa dan kirim lagi nomornya.",
+        "reason_bill_not_available": "Tagihan belum tersedia atau tidak ada tagihan.",
+        "reason_biller_down": "Layanan biller sedang gangguan. Coba lagi nanti.",
+        "reason_timeout": "Biller tidak menjawab tepat waktu. Coba lagi nanti.",
+        "reason_payment_failed": "Pembayaran ditolak biller.",
+        "reason_blocked": "Nomor pelanggan diblokir.",
+        "reason_pay_at_counter": "Tagihan ini harus dibayar di loket resmi.",
+        "reason_limit_exceeded": "Batas transaksi terlampaui. Coba lagi nanti.",
+        "reason_insufficient_deposit": "Layanan sedang tidak tersedia. Coba lagi nanti.",
+        "reason_other": "Tagihan tidak dapat diproses saat ini. Coba lagi nanti.",
+        "number_invalid": "Nomor pelanggan tidak sesuai: {hint}",
+        "unknown_product": "Produk {product} tidak dikenal. Produk: {codes}",
+        "history_title": "<b>Riwayat transaksi</b> ({start}–{end} dari {total})",
+        "history_empty": "Belum ada transaksi.",
+        "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
+        "wallet_title": "👛 Saldo Anda: <b>{amount}</b>",
+        "wallet_line": "{time} {kind} {amount} → {balance} {ref}",
+        "wallet_empty": "Belum ada mutasi.",
+        "status_line": "{ref} {product} {number} {amount} {state}",
+        "status_none": "Tidak ada transaksi untuk nomor {number}.",
+        "r_bill": "Ref={ref} {product} {number} a.n. {name} tagihan {bill} admin {admin} total {total}",
+        "r_balance": "Saldo {balance} - {total} = {after}",
+        "r_balance_only": "Saldo {balance}",
+        "grammar_help": "Format tidak dikenal. Contoh:\n"
+        "CEK.PLNPOSTPAID.530000000001 – cek tagihan\n"
+        "BAYAR.PLNPOSTPAID.530000000001 – cek lalu bayar\n"
+        "/pay PLNPOSTPAID 530000000001\n"
+        "STATUS.&lt;REF&gt; atau STATUS.&lt;NOMOR&gt; – status\n"
+        "SAL – saldo",
+        "unknown_command": "Perintah tidak dikenal. Ketik /help.",
+        "usage_receipt": "Pakai: /receipt &lt;ref&gt;",
+        "usage_status": "Pakai: /status &lt;ref&gt;",
+        "usage_topup": "Pakai: /topup &lt;id_telegram&gt; &lt;jumlah&gt; [alasan]",
+        "usage_adjust": "Pakai: /adjust &lt;id_telegram&gt; &lt;+/-jumlah&gt; &lt;alasan&gt;",
+        "bad_amount": "Jumlah tidak sah: {error}",
+        "bad_user_id": "ID Telegram harus angka.",
+        "topup_done": "Isi saldo {amount} untuk {user_id}. Saldo sekarang {balance}.",
+        "adjust_done": "Koreksi {amount} untuk {user_id}. Saldo sekarang {balance}.",
+        "topup_notice": "Saldo Anda bertambah {amount}. Saldo sekarang {balance}.",
+        "deposit": "Deposit di biller: {amount}",
+        "deposit_none": "Biller ini tidak punya cek deposit.",
+        "stats": "<b>Statistik {day}</b>\nTransaksi: {count}\nSukses: {success}\nGagal: {failed}\n"
+        "Pending: {pending}\nVolume: {volume}\nLaba: {profit}",
+        "pending_none": "Tidak ada transaksi pending.",
+        "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
+        "pending_flag": " ⚠ perlu dicek",
+        "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+        "state_SUCCESS": "SUKSES",
+        "state_FAILED": "GAGAL",
+        "state_PENDING": "DIPROSES",
+        "state_PAYING": "DIPROSES",
+        "state_INQUIRED": "BELUM DIBAYAR",
+        "state_CANCELLED": "BATAL",
+        "state_EXPIRED": "KEDALUWARSA",
+        "kind_topup": "isi saldo",
+        "kind_debit": "bayar",
+        "kind_refund": "refund",
+        "kind_adjustment": "koreksi",
+        "cat_telkom": "Telkom / IndiHome",
+        "cat_tv": "TV Kabel",
+        "cat_hp": "HP Pascabayar",
+        "cat_pln": "PLN Pascabayar",
+        "cat_bpjs": "BPJS",
+        "cat_pdam": "PDAM",
+        "cat_gas": "Gas",
+        "cat_internet": "Internet",
+        "cmd_start": "Menu utama",
+        "cmd_bayar": "Bayar tagihan",
+        "cmd_history": "Riwayat transaksi",
+        "cmd_saldo": "Saldo dan mutasi",
+        "cmd_help": "Bantuan",
+        "cmd_lang": "Ganti bahasa",
+    },
+    "en": {
+        "welcome": "Hello, <b>{name}</b>! Welcome to <b>Loket</b>, where you pay your monthly bills.\n"
+        "Pick from the menu below.",
+        "menu_pay": "💡 Pay a bill",
+        "menu_status": "🔎 Check a status",
+        "menu_history": "🧾 History",
+        "menu_wallet": "👛 Wallet",
+        "menu_help": "❓ Help",
+        "help": "<b>Loket</b> pays postpaid bills from your wallet.\n"
+        "/bayar – pay a bill step by step\n"
+        "/history – recent transactions\n"
+        "/receipt &lt;ref&gt; – show a receipt again\n"
+        "/status &lt;ref&gt; – check a transaction\n"
+        "/saldo – wallet balance and entries\n"
+        "/lang – change language\n"
+        "Short forms: CEK.PRODUCT.NUMBER, BAYAR.PRODUCT.NUMBER, STATUS.REF, SAL",
+        "lang_pick": "Choose a language:",
+        "lang_set": "Language set to English.",
+        "choose_category": "Choose a kind of bill:",
+        "choose_product": "Choose a <b>{category}</b> product:",
+        "ask_number": "<b>{product}</b>\nSend the customer number: {hint}",
+        "btn_back": "« Back",
+        "btn_cancel": "✖ Cancel",
+        "btn_pay": "Pay {amount}",
+        "btn_prev": "« Previous",
+        "btn_next": "Next »",
+        "btn_receipt": "Receipt {ref}",
+        "cancelled": "Cancelled. Send /start for the menu.",
+        "bill_title": "<b>{product} bill</b>",
+        "bill_ref": "Ref: <code>{ref}</code>",
+        "bill_customer": "Customer: {number}, <b>{name}</b>",
+        "bill_line": "• {period}: {amount}",
+        "bill_admin": "Admin fee: {amount}",
+        "bill_fee": "Service fee: {amount}",
+        "bill_total": "<b>Total: {amount}</b>",
+        "bill_balance_after": "Wallet after payment: {amount}",
+        "bill_balance_short": "Your wallet holds {balance}, {shortfall} short.",
+        "bill_confirm": "Press <b>Pay</b> to pay.",
+        "processing": "⏳ Payment {ref} is being processed…",
+        "receipt_title": "✅ <b>PAYMENT RECEIPT</b>",
+        "receipt_ref": "Ref: <code>{ref}</code>",
+        "receipt_product": "Product: {product}",
+        "receipt_customer": "Customer number: {number}",
+        "receipt_name": "Name: {name}",
+        "receipt_periods": "Periods: {periods}",
+        "receipt_bill": "Bill: {amount}",
+        "receipt_fee": "Service fee: {amount}",
+        "receipt_paid": "<b>Paid: {amount}</b>",
+        "receipt_biller_ref": "Biller ref/token: <code>{biller_ref}</code>",
+        "receipt_time": "Time: {time} WIB",
+        "pending": "⏳ Transaction {ref} is being processed, do not repeat it.\n"
+        "We will tell you when it is done.",
+        "failed": "❌ Payment {ref} failed: {reason}\nRefunded to your wallet: {amount}.",
+        "state_cancelled": "Bill {ref} was cancelled. Check the bill again to pay.",
+        "state_expired": "Bill {ref} has expired. Check the bill again to pay.",
+        "state_inquired": "Bill {ref} is not paid yet.",
+        "already_paying": "Transaction {ref} is already paid or being processed, do not repeat it.",
+        "cb_cancelled": "Bill cancelled.",
+        "cb_done": "Already handled.",
+        "cb_unknown": "This button is no longer valid.",
+        "insufficient": "Not enough in your wallet: balance {balance}, needed {needed}, "
+        "short <b>{shortfall}</b>.\n"
+        "Ask the operator for a top-up and give your Telegram id: <code>{user_id}</code>.",
+        "not_found": "Transaction {ref} not found.",
+        "reason_already_paid": "The bill is already paid.",
+        "reason_wrong_number": "Wrong customer number. Check it and send it again.",
+        "reason_bill_not_available": "No bill is available yet for this number.",
+        "reason_biller_down": "The biller's service is down. Please try later.",
+        "reason_timeout": "The biller did not answer in time. Please try later.",
+        "reason_payment_failed": "The biller refused the payment.",
+        "reason_blocked": "The customer number is blocked.",
+        "reason_pay_at_counter": "This bill must be paid at an official counter.",
+        "reason_limit_exceeded": "Transaction limit reached. Please try later.",
+        "reason_insufficient_deposit": "The service is unavailable right now. Please try later.",
+        "reason_other": "The bill cannot be handled right now. Please try later.",
+        "number_invalid": "That customer number does not fit: {hint}",
+        "unknown_product": "Unknown product {product}. Products: {codes}",
+        "history_title": "<b>Transaction history</b> ({start}–{end} of {total})",
+        "history_empty": "No transactions yet.",
+        "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
+        "wallet_title": "👛 Your wallet: <b>{amount}</b>",
+        "wallet_line": "{time} {kind} {amount} → {balance} {ref}",
+        "wallet_empty": "No wallet entries yet.",
+        "status_line": "{ref} {product} {number} {amount} {state}",
+        "status_none": "No transactions for number {number}.",
+        "r_bill": "Ref={ref} {product} {number} name {name} bill {bill} admin {admin} total {total}",
+        "r_balance": "Wallet {balance} - {total} = {after}",
+        "r_balance_only": "Wallet {balance}",
+        "grammar_help": "Unknown format. Examples:\n"
+        "CEK.PLNPOSTPAID.530000000001 – check a bill\n"
+        "BAYAR.PLNPOSTPAID.530000000001 – check, then pay\n"
+        "/pay PLNPOSTPAID 530000000001\n"
+        "STATUS.&lt;REF&gt; or STATUS.&lt;NUMBER&gt; – status\n"
+        "SAL – wallet balance",
+        "unknown_command": "Unknown command. Send /help.",
+        "usage_receipt": "Usage: /receipt &lt;ref&gt;",
+        "usage_status": "Usage: /status &lt;ref&gt;",
+        "usage_topup": "Usage: /topup &lt;telegram_id&gt; &lt;amount&gt; [reason]",
+        "usage_adjust": "Usage: /adjust &lt;telegram_id&gt; &lt;+/-amount&gt; &lt;reason&gt;",
+        "bad_amount": "Invalid amount: {error}",
+        "bad_user_id": "The Telegram id must be a number.",
+        "topup_done": "Topped up {amount} for {user_id}. Balance now {balance}.",
+        "adjust_done": "Adjusted {amount} for {user_id}. Balance now {balance}.",
+        "topup_notice": "Your wallet received {amount}. Balance now {balance}.",
+        "deposit": "Deposit at the biller: {amount}",
+        "deposit_none": "This biller has no deposit call.",
+        "stats": "<b>Statistics {day}</b>\nTransactions: {count}\nSuccess: {success}\nFailed: {failed}\n"
+        "Pending: {pending}\nVolume: {volume}\nProfit: {profit}",
+        "pending_none": "No pending transactions.",
+        "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} age {age}{flag}",
+        "pending_flag": " ⚠ needs a look",
+        "error_generic": "Sorry, something went wrong. Please try again shortly.",
+        "state_SUCCESS": "SUCCESS",
+        "state_FAILED": "FAILED",
+        "state_PENDING": "PROCESSING",
+        "state_PAYING": "PROCESSING",
+        "state_INQUIRED": "NOT PAID",
+        "state_CANCELLED": "CANCELLED",
+        "state_EXPIRED": "EXPIRED",
+        "kind_topup": "top-up",
+        "kind_debit": "payment",
+        "kind_refund": "refund",
+        "kind_adjustment": "adjustment",
+        "cat_telkom": "Telkom / IndiHome",
+        "cat_tv": "Cable TV",
+        "cat_hp": "Postpaid mobile",
+        "cat_pln": "PLN postpaid electricity",
+        "cat_bpjs": "BPJS health insurance",
+        "cat_pdam": "Water (PDAM)",
+        "cat_gas": "Gas",
+        "cat_internet": "Internet",
+        "cmd_start": "Main menu",
+        "cmd_bayar": "Pay a bill",
+        "cmd_history": "Transaction history",
+        "cmd_saldo": "Wallet balance and entries",
+        "cmd_help": "Help",
+        "cmd_lang": "Change language",
+    },
+}
+
+
+def norm_lang(code: str | None) -> str:
+    """Telegram's language_code ('en-GB', 'id') to one of ours; Indonesian by default."""
+    return "en" if (code or "").lower().startswith("en") else DEFAULT_LANG
+
+
+def escape(value: Any) -> str:
+    if isinstance(value, Raw):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    """The text for `key` in `lang` with every value HTML-escaped (Raw values kept)."""
+    table = TEXTS.get(lang, TEXTS[DEFAULT_LANG])
+    template = table.get(key, TEXTS[DEFAULT_LANG][key])
+    return template.format(**{name: escape(v) for name, v in values.items()})

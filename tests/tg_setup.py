@@ -1,0 +1,80 @@
+"""Builds a real Loket Application over a temp database, the sandbox biller and FakeBotAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.billers import make_biller
+from bot.config import Settings
+from bot.payments.service import PaymentService
+from bot.telegram.app import build_application
+from bot.telegram.ratelimit import LoketRateLimiter
+from storage.db import open_database
+from storage.ledger import Ledger
+from storage.persistence import SQLitePersistence
+from tests.tg_double import TOKEN, Chat, FakeBotAPI
+
+ADMIN = 900
+CUSTOMER = 1001
+OTHER = 1002
+
+
+def make_settings(tmp: Path, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": "http://telegram.invalid/bot",
+        "DATABASE_PATH": str(tmp / "loket.sqlite3"),
+        "ADMIN_IDS": str(ADMIN),
+        "MARKUP": "1500",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Harness:
+    """One bot: settings, database, payment core, Application, fake Bot API, recorded errors."""
+
+    def __init__(self, tmp: Path, *, biller: Any = None, clock: Callable[[], datetime] | None = None,
+                 rate_limiter: Any = None, **extra: Any) -> None:
+        self.settings = make_settings(tmp, **extra)
+        self.db = open_database(self.settings.database_path)
+        self.biller = biller or make_biller(self.settings)
+        kwargs = {"clock": clock} if clock else {}
+        self.service = PaymentService(Ledger(self.db), self.biller, self.settings, **kwargs)
+        self.api = FakeBotAPI()
+        self.errors: list[BaseException] = []
+        self.app = build_application(
+            self.settings,
+            self.service,
+            persistence=SQLitePersistence(self.db),
+            request=self.api,
+            rate_limiter=rate_limiter or LoketRateLimiter(chat_burst=1000, chat_period=1.0),
+        )
+
+        async def record(update: object, context: Any) -> None:
+            self.errors.append(context.error)
+
+        self.app.add_error_handler(record)
+
+    async def __aenter__(self) -> Harness:
+        await self.app.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+        await self.service.stop()
+        await self.biller.aclose()
+
+    def chat(self, user_id: int = CUSTOMER, language: str = "id", first_name: str = "Budi") -> Chat:
+        return Chat(self.app, self.api, user_id, language, first_name)
+
+    def fund(self, user_id: int, amount: int) -> None:
+        self.service.ensure_user(user_id)
+        self.service.top_up(ADMIN, user_id, amount, "test")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
