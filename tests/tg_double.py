@@ -85,8 +85,12 @@ class FakeBotAPI(BaseRequest):
         elif endpoint == "sendMessage":
             if self.fail_429 > 0:
                 self.fail_429 -= 1
-                body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                        "parameters": {"retry_after": 1}}
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
                 return 429, json.dumps(body).encode()
             chat_id = int(params["chat_id"])
             result = self._message(chat_id, params)
@@ -101,8 +105,12 @@ class FakeBotAPI(BaseRequest):
             new = self._message(chat_id, params, message_id)
             if new["text"] == old["text"] and new.get("reply_markup") == old.get("reply_markup"):
                 return 400, json.dumps(
-                    {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified: "
-                     "specified new message content and reply markup are exactly the same"}
+                    {
+                        "ok": False,
+                        "error_code": 400,
+                        "description": "Bad Request: message is not modified: "
+                        "specified new message content and reply markup are exactly the same",
+                    }
                 ).encode()
             self.messages[(chat_id, message_id)] = new
             result = new
@@ -111,7 +119,8 @@ class FakeBotAPI(BaseRequest):
     # -- reading what the bot did ---------------------------------------------------------------
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
         ]
 
@@ -132,8 +141,14 @@ class Chat:
     _update_ids = itertools.count(1)
     _message_ids = itertools.count(1)
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], api: FakeBotAPI, user_id: int,
-                 language: str = "id", first_name: str = "Budi") -> None:
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        api: FakeBotAPI,
+        user_id: int,
+        language: str = "id",
+        first_name: str = "Budi",
+    ) -> None:
         self.app = app
         self.api = api
         self.user_id = user_id

@@ -37,8 +37,15 @@ def make_settings(tmp: Path, **extra: Any) -> Settings:
 class Harness:
     """One bot: settings, database, payment core, Application, fake Bot API, recorded errors."""
 
-    def __init__(self, tmp: Path, *, biller: Any = None, clock: Callable[[], datetime] | None = None,
-                 rate_limiter: Any = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        biller: Any = None,
+        clock: Callable[[], datetime] | None = None,
+        rate_limiter: Any = None,
+        **extra: Any,
+    ) -> None:
         self.settings = make_settings(tmp, **extra)
         self.db = open_database(self.settings.database_path)
         self.biller = biller or make_biller(self.settings)

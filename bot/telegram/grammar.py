@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 _SEPARATORS = re.compile(r"[.#\s]+")
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)$")
-_REF = re.compile(r"^[A-Za-z0-9]+$")
+_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")
+_REF = re.compile(r"[A-Za-z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class GrammarError(ValueError):
@@ -53,7 +54,7 @@ def _words(text: str) -> list[str]:
 
 def looks_like_ref(word: str) -> bool:
     """Our refs hold a letter (e.g. LK…); customer numbers are all digits."""
-    return bool(_REF.match(word)) and not word.isdigit()
+    return bool(_REF.fullmatch(word)) and not _DIGITS.fullmatch(word)
 
 
 def parse_command(text: str) -> Command:
@@ -71,7 +72,7 @@ def parse_command(text: str) -> Command:
         if len(rest) < 2:
             raise GrammarError("product and customer number needed")
         number = rest[-1]
-        if not number.isdigit():
+        if not _DIGITS.fullmatch(number):
             raise GrammarError("the customer number must be digits")
         product = ".".join(rest[:-1]).upper()
         verb = Verb.INQUIRE if head in _INQUIRE_WORDS else Verb.PAY
@@ -80,7 +81,7 @@ def parse_command(text: str) -> Command:
         if len(rest) != 1:
             raise GrammarError("one reference or customer number needed")
         word = rest[0]
-        if word.isdigit():
+        if _DIGITS.fullmatch(word):
             return Command(Verb.STATUS_CUSTOMER, customer_number=word)
         if looks_like_ref(word):
             return Command(Verb.STATUS_REF, ref=word.upper())
@@ -91,7 +92,7 @@ def parse_command(text: str) -> Command:
 def parse_amount(text: str) -> int:
     """Whole rupiah: '50000' or '50.000'. Anything else (50rb, 1,5, 0, -5) raises AmountError."""
     word = (text or "").strip()
-    if not _AMOUNT.match(word):
+    if not _AMOUNT.fullmatch(word):
         raise AmountError("use digits with optional thousands dots, e.g. 50000 or 50.000")
     value = int(word.replace(".", ""))
     if value <= 0:

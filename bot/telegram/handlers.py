@@ -46,7 +46,6 @@ from bot.telegram.grammar import (
     Command,
     GrammarError,
     Verb,
-    looks_like_ref,
     parse_amount,
     parse_command,
     parse_signed_amount,
@@ -506,8 +505,6 @@ class LoketHandlers:
         return "\n".join(lines)
 
     async def status_of_customer(self, lang: str, user_id: int, number: str) -> str:
-        if looks_like_ref(number):
-            return await self.status_of_ref(lang, user_id, number)
         txs = self.service.find_by_customer(user_id, number, limit=10)
         if not txs:
             return t(lang, "status_none", number=number)

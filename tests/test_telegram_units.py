@@ -1,0 +1,126 @@
+"""Pure parts of the Telegram layer: grammar row by row, amounts, texts, rendering, keyboards."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.telegram import keyboards
+from bot.telegram.grammar import (
+    AmountError,
+    Command,
+    GrammarError,
+    Verb,
+    parse_amount,
+    parse_command,
+    parse_signed_amount,
+)
+from bot.telegram.render import age_text, rupiah
+from bot.telegram.texts import TEXTS, Raw, norm_lang, t
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CEK.PLNPOSTPAID.530000000000", Command(Verb.INQUIRE, "PLNPOSTPAID", "530000000000")),
+        ("cek.plnpostpaid.530000000000", Command(Verb.INQUIRE, "PLNPOSTPAID", "530000000000")),
+        ("Cek PLNPOSTPAID 530000000000", Command(Verb.INQUIRE, "PLNPOSTPAID", "530000000000")),
+        ("CEK#PLNPOSTPAID#530000000000", Command(Verb.INQUIRE, "PLNPOSTPAID", "530000000000")),
+        ("  CEK . PLNPOSTPAID . 530000000000 ", Command(Verb.INQUIRE, "PLNPOSTPAID", "530000000000")),
+        ("CEK.PDAMKOTA.SURABAYA.10200000", Command(Verb.INQUIRE, "PDAMKOTA.SURABAYA", "10200000")),
+        ("BAYAR.TELKOMPSTN.6391601201", Command(Verb.PAY, "TELKOMPSTN", "6391601201")),
+        ("bayar telkompstn 6391601201", Command(Verb.PAY, "TELKOMPSTN", "6391601201")),
+        ("/pay PLNPOSTPAID 530000000000", Command(Verb.PAY, "PLNPOSTPAID", "530000000000")),
+        ("/pay@loket_test_bot PLNPOSTPAID 530000000000", Command(Verb.PAY, "PLNPOSTPAID", "530000000000")),
+        ("STATUS.LK261124215943UIFS4U", Command(Verb.STATUS_REF, ref="LK261124215943UIFS4U")),
+        ("status lk261124215943uifs4u", Command(Verb.STATUS_REF, ref="LK261124215943UIFS4U")),
+        ("/status LK261124215943UIFS4U", Command(Verb.STATUS_REF, ref="LK261124215943UIFS4U")),
+        ("STATUS.530000000000", Command(Verb.STATUS_CUSTOMER, customer_number="530000000000")),
+        ("SAL", Command(Verb.BALANCE)),
+        ("saldo", Command(Verb.BALANCE)),
+    ],
+)
+def test_grammar_accepts(line: str, expected: Command) -> None:
+    assert parse_command(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "   ",
+        "halo",
+        "CEK",
+        "CEK.PLNPOSTPAID",
+        "CEK.PLNPOSTPAID.53000X",
+        "BAYAR.530000000000",
+        "STATUS",
+        "STATUS.A.B",
+        "STATUS.LK-1",
+        "SAL.1234",
+        "S.1234",
+        "/pay",
+        "CEK.PLNPOSTPAID.٥٣٠٠٠٠٠٠٠٠٠٠",
+    ],
+)
+def test_grammar_refuses(line: str) -> None:
+    with pytest.raises(GrammarError):
+        parse_command(line)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("50000", 50000), ("50.000", 50000), ("1.234.567", 1234567), ("7", 7)]
+)
+def test_amounts(text: str, value: int) -> None:
+    assert parse_amount(text) == value
+
+
+@pytest.mark.parametrize(
+    "text", ["50rb", "50,000", "1,5", "5.00", "50.0000", ".500", "0", "-5", "", "1e6", "٥٠", "5 000"]
+)
+def test_bad_amounts(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_amount(text)
+
+
+def test_signed_amounts() -> None:
+    assert parse_signed_amount("+50.000") == 50000
+    assert parse_signed_amount("-10000") == -10000
+    for bad in ("50000", "+0", "-", "+5rb"):
+        with pytest.raises(AmountError):
+            parse_signed_amount(bad)
+
+
+def test_texts_have_the_same_keys_and_placeholders() -> None:
+    assert TEXTS["id"].keys() == TEXTS["en"].keys()
+    field = re.compile(r"{(\w+)}")
+    for key, text in TEXTS["id"].items():
+        assert set(field.findall(text)) == set(field.findall(TEXTS["en"][key])), key
+
+
+def test_t_escapes_values_but_not_raw() -> None:
+    assert t("en", "not_found", ref="<b>&") == "Transaction &lt;b&gt;&amp; not found."
+    assert t("en", "not_found", ref=Raw("<i>x</i>")) == "Transaction <i>x</i> not found."
+    assert t("xx", "cancelled").startswith("Dibatalkan")  # unknown language: Indonesian
+
+
+def test_language_codes() -> None:
+    assert norm_lang("en-GB") == "en" and norm_lang("EN") == "en"
+    assert norm_lang("id") == "id" and norm_lang(None) == "id" and norm_lang("de") == "id"
+
+
+def test_rupiah_and_age() -> None:
+    assert rupiah(137110) == "Rp 137.110"
+    assert rupiah(0) == "Rp 0" and rupiah(1_000_000) == "Rp 1.000.000" and rupiah(-5000) == "-Rp 5.000"
+    assert age_text(5) == "5s" and age_text(125) == "2m05s" and age_text(7260) == "2h01m"
+
+
+def test_callback_data_fits_in_64_bytes() -> None:
+    for lang in ("id", "en"):
+        markups = [keyboards.menu(lang), keyboards.languages(), keyboards.number_step(lang)]
+        markups.append(keyboards.categories(lang, ["telkom", "pln", "pdam"]))
+        for markup in markups:
+            for row in markup.inline_keyboard:
+                for button in row:
+                    assert 0 < len(button.callback_data.encode()) <= 64
