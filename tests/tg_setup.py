@@ -48,6 +48,7 @@ class Harness:
     ) -> None:
         self.settings = make_settings(tmp, **extra)
         self.db = open_database(self.settings.database_path)
+        self.own_biller = biller is None
         self.biller = biller or make_biller(self.settings)
         kwargs = {"clock": clock} if clock else {}
         self.service = PaymentService(Ledger(self.db), self.biller, self.settings, **kwargs)
@@ -73,7 +74,8 @@ class Harness:
     async def __aexit__(self, *exc: object) -> None:
         await self.app.shutdown()
         await self.service.stop()
-        await self.biller.aclose()
+        if self.own_biller:
+            await self.biller.aclose()
 
     def chat(self, user_id: int = CUSTOMER, language: str = "id", first_name: str = "Budi") -> Chat:
         return Chat(self.app, self.api, user_id, language, first_name)
