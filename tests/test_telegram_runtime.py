@@ -243,3 +243,36 @@ def test_run_bot_without_token_suggests_the_demo(tmp_path: Path, capsys: pytest.
     out = capsys.readouterr()
     assert "python -m bot demo" in out.out + out.err
     assert (out.out + out.err).count("\n") == 1
+
+
+async def test_settled_payment_also_tells_a_chat_that_moved_on(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as bot:
+        bot.fund(CUSTOMER, 1_000_000)
+        chat = bot.chat()
+        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+        bill = chat.last()
+        ref = bot.service.history(CUSTOMER)[0].ref_id
+        await chat.clicks(bill, f"pay:{ref}")
+        await chat.says("/saldo")  # the chat moved on: the bill is no longer the newest message
+        sent_before = len(bot.api.sent("sendMessage", CUSTOMER))
+        for _ in range(5):
+            await bot.service.refresh(ref, CUSTOMER)
+            if bot.service.get(ref, CUSTOMER).is_final:
+                break
+        assert "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"]  # edited in place
+        new = bot.api.sent("sendMessage", CUSTOMER)[sent_before:]
+        assert len(new) == 1 and ref in new[0].params["text"]  # and told below
+        assert bot.errors == []
+
+
+async def test_an_unexpected_error_is_answered_and_logged(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as bot:
+
+        def broken(user_id: int) -> int:
+            raise RuntimeError("ledger unavailable")
+
+        bot.service.balance = broken  # type: ignore[method-assign]
+        chat = bot.chat()
+        await chat.says("/saldo")
+        assert chat.last()["text"] == "Maaf, terjadi kesalahan. Coba lagi sebentar lagi."
+        assert [type(e) for e in bot.errors] == [RuntimeError]

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import InvalidToken
@@ -130,7 +131,7 @@ class BotRunner:
             await app.updater.start_webhook(
                 listen=self.settings.webhook_listen,
                 port=self.settings.webhook_port,
-                url_path="telegram",
+                url_path=urlsplit(self.settings.webhook_url).path.strip("/"),
                 webhook_url=self.settings.webhook_url,
                 secret_token=self.settings.webhook_secret.get_secret_value(),
                 drop_pending_updates=False,

@@ -7,6 +7,7 @@ commands. Buttons carry a ref; the amount paid always comes from the core's data
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 CATEGORY, PRODUCT, NUMBER = range(3)
 HISTORY_PAGE = 5
+LAST_MESSAGE = "last_message_id"  # chat_data key: the newest message the bot sent in the chat
 HTML = ParseMode.HTML
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -64,17 +66,20 @@ def is_not_modified(error: BadRequest) -> bool:
     return "not modified" in str(error).lower()
 
 
-async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str, markup: Any = None) -> None:
-    """Edit a message in place; if it is gone or too old, send a new one. 'Not modified' is fine."""
+async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str, markup: Any = None) -> bool:
+    """Edit a message in place; if it is gone or too old, send a new one. 'Not modified' is fine.
+
+    Returns True when the message was edited (or already showed this), False when a new one was sent.
+    """
     if message_id is not None:
         try:
             await bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, parse_mode=HTML, reply_markup=markup
             )
-            return
+            return True
         except BadRequest as error:
             if is_not_modified(error):
-                return
+                return True
             log.info(
                 "edit of message %s in chat %s failed (%s); sending a new one", message_id, chat_id, error
             )
@@ -83,6 +88,7 @@ async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str
                 "edit of message %s in chat %s failed (%s); sending a new one", message_id, chat_id, error
             )
     await bot.send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
+    return False
 
 
 class LoketHandlers:
@@ -93,6 +99,7 @@ class LoketHandlers:
         self.settings = settings
         self.products = {p.code.upper(): p for p in products}
         self.category_keys = [k for k in CATEGORIES if any(p.category == k for p in products)]
+        self.chat_data: Any = {}  # the application's chat_data, set by register()
 
     # -- helpers -----------------------------------------------------------------------------
     def lang(self, update: Update) -> str:
@@ -110,9 +117,10 @@ class LoketHandlers:
 
     async def reply(self, update: Update, text: str, markup: Any = None) -> Message:
         assert update.effective_chat is not None
-        return await update.get_bot().send_message(
-            update.effective_chat.id, text, parse_mode=HTML, reply_markup=markup
-        )
+        chat_id = update.effective_chat.id
+        message = await update.get_bot().send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
+        self.chat_data[chat_id][LAST_MESSAGE] = message.message_id  # so news knows the chat moved on
+        return message
 
     @staticmethod
     async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -135,7 +143,8 @@ class LoketHandlers:
     async def start(self, update: Update, context: Context) -> int:
         lang = self.lang(update)
         user = update.effective_user
-        context.user_data.pop("pay_product", None) if context.user_data is not None else None
+        if context.user_data is not None:
+            context.user_data.pop("pay_product", None)
         await self.reply(
             update, t(lang, "welcome", name=user.first_name if user else ""), keyboards.menu(lang)
         )
@@ -651,23 +660,47 @@ class LoketHandlers:
 
 
 def make_observer(application: Application[Any, Any, Any, Any, Any, Any]) -> Any:
-    """The core's observer: edit the transaction's message into its outcome, or send a new one."""
+    """The core's observer: edit the transaction's message into its outcome, or send a new one.
+
+    When the chat has moved on since (the bot sent newer messages), the edit alone would go
+    unseen far up the chat, so a new message tells the user as well.
+    """
 
     async def on_settled(tx: Transaction) -> None:
         notify = tx.notify or {}
-        chat_id = notify.get("chat_id")
-        if not tx.is_final or chat_id is None:
+        if not tx.is_final or notify.get("chat_id") is None:
             return
+        chat_id = int(notify["chat_id"])
+        message_id = notify.get("message_id")
         lang = notify.get("lang") or "id"
-        await edit_or_send(
-            application.bot, int(chat_id), notify.get("message_id"), render.outcome_text(lang, tx)
-        )
+        text = render.outcome_text(lang, tx)
+        last = application.chat_data.get(chat_id, {}).get(LAST_MESSAGE)
+        edited = await edit_or_send(application.bot, chat_id, message_id, text)
+        if edited and message_id is not None and last is not None and int(last) > int(message_id):
+            await application.bot.send_message(chat_id, text, parse_mode=HTML)
 
     return on_settled
 
 
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong."""
+    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        lang = "id"
+        if update.effective_user is not None and update.effective_user.language_code:
+            lang = norm_lang(update.effective_user.language_code)
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, t(lang, "error_generic"), parse_mode=HTML
+            )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHandlers) -> None:
     """Wire every handler. The guided payment is a persistent conversation."""
+    h.chat_data = application.chat_data
     cancel_flow = CallbackQueryHandler(h.flow_cancelled, pattern=r"^cancelflow$")
     conversation = ConversationHandler(
         entry_points=[
@@ -693,6 +726,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
         allow_reentry=True,
     )
     application.add_handler(conversation)
+    application.add_error_handler(on_error)
     application.add_handlers(
         [
             CommandHandler("start", h.start),
