@@ -2,7 +2,8 @@
 
 Plain SQL through sqlite-utils, and no business rules: the payment core decides, the ledger
 records. Writes that must be atomic run inside `with ledger.transaction():` (BEGIN IMMEDIATE,
-so two processes never interleave a check and its write). Times are stored as UTC ISO strings
+so two processes never interleave a check and its write). Never `await` inside one: the
+connection is shared with the PTB persistence on the same event loop. Times are stored as UTC ISO strings
 with a fixed width, so they sort and compare as text.
 """
 

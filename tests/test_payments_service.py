@@ -410,3 +410,24 @@ def test_fifty_threads_with_their_own_connections_pay_once(tmp_path):
     assert sum(isinstance(o, NotPayable) for o in outcomes) == 49
     assert biller.pay_requests == {tx.ref_id: 1}
     assert [e.kind for e in first.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+
+
+async def test_a_settled_transaction_holds_everything_a_receipt_shows(tmp_path, biller, clock):
+    path = tmp_path / "db.sqlite3"
+    svc = make_service(path, biller, clock)
+    svc.top_up(ADMIN, USER, 500_000)
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    clock.advance(3)
+    await svc.pay(tx.ref_id, USER)
+    receipt = make_service(path, biller, clock).get(tx.ref_id, USER)  # read back by a new process
+    assert receipt.state is TxState.SUCCESS
+    assert (receipt.product_name, receipt.customer_number, receipt.customer_name) == (
+        "Telkom",
+        NUMBER,
+        "SITI RAHAYU",
+    )
+    assert [(line.period, line.total) for line in receipt.bill.lines] == [("FEB 2026", 100_000)]
+    assert (receipt.bill_total, receipt.markup, receipt.amount) == (100_000, 1500, 101_500)
+    assert receipt.biller_ref == "NOREF" + tx.ref_id[-4:] and receipt.provider_txn_id == "T1"
+    assert receipt.paid_at == receipt.settled_at == clock()
+    assert receipt.created_at < receipt.paid_at
