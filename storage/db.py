@@ -146,13 +146,13 @@ CREATE TRIGGER status_checks_no_delete BEFORE DELETE ON status_checks
 BEGIN SELECT RAISE(ABORT, 'status_checks are append-only'); END;
 
 -- python-telegram-bot persistence (storage/persistence.py)
-CREATE TABLE ptb_data (
+CREATE TABLE IF NOT EXISTS ptb_data (
     kind TEXT NOT NULL CHECK (kind IN ('user', 'chat', 'bot')),
     key TEXT NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (kind, key)
 );
-CREATE TABLE ptb_conversations (
+CREATE TABLE IF NOT EXISTS ptb_conversations (
     name TEXT NOT NULL,
     key TEXT NOT NULL,
     state TEXT,
