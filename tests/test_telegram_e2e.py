@@ -1,0 +1,113 @@
+"""The whole bot over real HTTP: BotRunner long-polling the playground's Bot API emulator,
+which applies Telegram's HTML rules, so every message the bot sends must be valid HTML."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.playground.emulator import BotApiEmulator
+from bot.telegram.app import BotRunner
+from tests.tg_double import TOKEN
+from tests.tg_setup import ADMIN, CUSTOMER, make_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.e2e
+async def test_polling_bot_against_the_emulator(tmp_path: Path) -> None:
+    async with BotApiEmulator(TOKEN, webchat=False) as tg:
+        settings = make_settings(tmp_path, TELEGRAM_BASE_URL=tg.base_url)
+        runner = BotRunner(settings)
+        errors: list[BaseException] = []
+        await runner.start()
+        try:
+            assert runner.application is not None
+
+            async def record(update: object, context: Any) -> None:
+                errors.append(context.error)
+
+            runner.application.add_error_handler(record)
+            await tg.user_sends(CUSTOMER, "/start", first_name="<b>&", language_code="id")
+            await tg.wait_for_text(CUSTOMER, "Selamat datang")
+            await tg.user_sends(ADMIN, "/topup 1001 1.000.000 setoran", first_name="Op", language_code="en")
+            await tg.wait_for_text(ADMIN, "Topped up Rp 1.000.000")
+            await tg.user_sends(CUSTOMER, "/bayar")
+            menu = await tg.wait_for(CUSTOMER, lambda m: "cat:pln" in m.ever_callback_data)
+            await tg.user_taps(CUSTOMER, menu.message_id, "cat:pln")
+            await tg.wait_for(CUSTOMER, lambda m: "prod:PLNPOSTPAID" in m.ever_callback_data)
+            await tg.user_taps(CUSTOMER, menu.message_id, "prod:PLNPOSTPAID")
+            await tg.wait_for_text(CUSTOMER, "ID pelanggan PLN")
+            await tg.user_sends(CUSTOMER, "530000000000")
+            bill = await tg.wait_for(
+                CUSTOMER, lambda m: any(d.startswith("pay:") for d in m.ever_callback_data)
+            )
+            pay = next(d for d in bill.ever_callback_data if d.startswith("pay:"))
+            await tg.user_taps(CUSTOMER, bill.message_id, pay)
+            receipt = await tg.wait_for_text(CUSTOMER, "STRUK PEMBAYARAN")
+            assert receipt.message_id == bill.message_id
+            for command, expected in [
+                ("/history", "Riwayat transaksi"),
+                ("/saldo", "Saldo Anda"),
+                ("/help", "Format singkat"),
+                (f"/receipt {pay[4:]}", "STRUK"),
+                ("STATUS.530000000000", "SUKSES"),
+            ]:
+                sent = await tg.user_sends(CUSTOMER, command)
+                await tg.wait_for_text(CUSTOMER, expected, since=sent.seq)
+            for command, expected in [
+                ("/stats", "Statistics"),
+                ("/pending", "No pending"),
+                ("/deposit", "Deposit"),
+            ]:
+                sent = await tg.user_sends(ADMIN, command)
+                await tg.wait_for_text(ADMIN, expected, since=sent.seq)
+            assert tg.commands  # setMyCommands reached the emulator
+            assert errors == []
+        finally:
+            await runner.stop()
+
+
+@pytest.mark.e2e
+async def test_python_m_bot_runs_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    async with BotApiEmulator(TOKEN, webchat=False) as tg:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("TELEGRAM_", "WEBHOOK_", "BILLER"))
+        }
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_BASE_URL=tg.base_url,
+            DATABASE_PATH=str(tmp_path / "loket.sqlite3"),
+            BILLER="sandbox",
+            LOG_LEVEL="DEBUG",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env | {"PYTHONPATH": str(ROOT)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await tg.wait_for_call("setMyCommands", timeout=20)
+            sent = await tg.user_sends(CUSTOMER, "/start", language_code="en")
+            await tg.wait_for_text(CUSTOMER, "Welcome", since=sent.seq, timeout=10)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 0, output.decode()[-2000:]
+        text = output.decode()
+        assert "getUpdates" not in text or "/bot***" in text
+        assert TOKEN not in text and TOKEN.split(":")[1] not in text
