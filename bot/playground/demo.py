@@ -1,0 +1,95 @@
+"""`python -m bot demo`: the whole of Loket on one machine, with no token and no account.
+
+One process serves the Bot API emulator and the web chat page, runs the real bot (the same
+`BotRunner` as production) pointed at the emulator, with the built-in sandbox biller and a
+demo database, and tops up the demo user's wallet so a bill can be paid at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.config import BillerName, Settings
+from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+
+DEMO_USER_ID = 20001  # the web chat's default user
+DEMO_DATABASE = Path("./data/demo.sqlite3")
+
+TRY_THESE = """\
+Try these in the chat (sandbox test numbers):
+  TELKOMPSTN 6391601201  one bill            6391601202  three bills
+             6391601203  inquiry timeout     6391601204  already paid
+             6391601205  wrong number        6391601206  payment fails (wallet refunded)
+             6391601207  pending, settles    6391601208  biller error
+  TVTLKMV    127246500101 one bill           PLNPOSTPAID 530000000002 several bills
+  Reseller:  CEK.TELKOMPSTN.6391601201   BAYAR.TELKOMPSTN.6391601202   SAL"""
+
+
+def demo_settings(settings: Settings, base_url: str, database: Path) -> Settings:
+    """The operator's settings with the demo's token, Bot API, database and sandbox."""
+    admins = sorted({*settings.admin_ids, DEMO_USER_ID})
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(DEMO_TOKEN),
+            "telegram_base_url": base_url,
+            "database_path": database,
+            "biller": BillerName.SANDBOX,
+            "admin_ids": admins,
+            "webhook_url": "",
+        }
+    )
+
+
+async def start_demo(
+    settings: Settings, *, port: int | None = None, database: Path = DEMO_DATABASE
+) -> tuple[BotApiEmulator, object]:
+    """Start the emulator and the bot; top the demo wallet up to DEMO_WALLET."""
+    from bot.telegram.app import BotRunner
+
+    emulator = BotApiEmulator(DEMO_TOKEN, port=settings.demo_port if port is None else port)
+    await emulator.start()
+    runner = BotRunner(demo_settings(settings, emulator.base_url, database))
+    try:
+        await runner.start()
+        service = runner.service
+        service.ensure_user(DEMO_USER_ID, "Demo")
+        missing = settings.demo_wallet - service.balance(DEMO_USER_ID)
+        if missing > 0:
+            service.top_up(DEMO_USER_ID, DEMO_USER_ID, missing, "demo wallet")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await runner.stop()
+        await emulator.stop()
+        raise
+    return emulator, runner
+
+
+async def _serve(settings: Settings, port: int | None) -> None:
+    emulator, runner = await start_demo(settings, port=port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Loket demo: open {emulator.url} in a browser (you are user {DEMO_USER_ID}).", flush=True)
+    print(f"Wallet: Rp {runner.service.balance(DEMO_USER_ID):,}".replace(",", "."), flush=True)
+    print(TRY_THESE, flush=True)
+    print("Ctrl-C stops the demo.", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.stop()
+        await emulator.stop()
+
+
+def run_demo(settings: Settings, port: int | None = None) -> int:
+    try:
+        asyncio.run(_serve(settings, port))
+    except OSError as error:
+        print(f"The demo could not start: {error.strerror or error}. Try --port with another port.")
+        return 1
+    return 0
