@@ -7,12 +7,14 @@ commands. Buttons carry a ref; the amount paid always comes from the core's data
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -57,6 +59,7 @@ log = logging.getLogger(__name__)
 
 CATEGORY, PRODUCT, NUMBER = range(3)
 HISTORY_PAGE = 5
+TYPING_REPEAT = 4.5  # seconds between chat actions during an inquiry
 LAST_MESSAGE = "last_message_id"  # chat_data key: the newest message the bot sent in the chat
 HTML = ParseMode.HTML
 Context = ContextTypes.DEFAULT_TYPE
@@ -89,6 +92,14 @@ async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str
             )
     await bot.send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
     return False
+
+
+async def keep_typing(bot: Any, chat_id: int) -> None:
+    """'typing…' for as long as a slow inquiry runs (Telegram shows it for about 5 seconds)."""
+    while True:
+        await asyncio.sleep(TYPING_REPEAT)
+        with contextlib.suppress(TelegramError):
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
 class LoketHandlers:
@@ -136,8 +147,8 @@ class LoketHandlers:
             raise UnknownProduct(code)
         return product
 
-    def notify_for(self, message: Message, lang: str) -> dict[str, Any]:
-        return {"chat_id": message.chat_id, "message_id": message.message_id, "lang": lang}
+    def notify_for(self, message: MaybeInaccessibleMessage, lang: str) -> dict[str, Any]:
+        return {"chat_id": message.chat.id, "message_id": message.message_id, "lang": lang}
 
     # -- start, help, language ---------------------------------------------------------------
     async def start(self, update: Update, context: Context) -> int:
@@ -291,6 +302,7 @@ class LoketHandlers:
         """
         assert update.effective_chat is not None and update.effective_user is not None
         await update.get_bot().send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+        typing = asyncio.create_task(keep_typing(update.get_bot(), update.effective_chat.id))
         try:
             return await self.service.inquire(update.effective_user.id, code, number), False
         except UnknownProduct:
@@ -301,6 +313,8 @@ class LoketHandlers:
         except InquiryError as error:
             await self.reply(update, render.reason_text(lang, error.reason))
             return None, error.reason is Reason.WRONG_NUMBER
+        finally:
+            typing.cancel()
         return None, False
 
     async def send_bill(self, update: Update, lang: str, tx: Transaction, *, reseller: bool) -> None:
@@ -329,7 +343,7 @@ class LoketHandlers:
             return
         await query.answer()
         await self.edit(query, t(lang, "processing", ref=tx.ref_id))
-        self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))  # type: ignore[arg-type]
+        self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))
         try:
             tx = await self.service.pay(ref, user_id)
         except NotPayable as error:
@@ -586,7 +600,7 @@ class LoketHandlers:
 
     @staticmethod
     def _user_id(text: str) -> int | None:
-        return int(text) if text.isdigit() else None
+        return int(text) if re.fullmatch(r"[0-9]{1,15}", text) else None
 
     async def _tell_user(self, update: Update, user_id: int, key: str, amount: int, balance: int) -> None:
         user = self.service.get_user(user_id)
