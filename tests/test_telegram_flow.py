@@ -281,3 +281,15 @@ async def test_unknown_command_and_admin_commands_hidden(bot: Harness) -> None:
         assert chat.last()["text"] == unknown
     assert bot.service.balance(CUSTOMER) == 0
     assert ADMIN not in (CUSTOMER, OTHER)
+
+
+async def test_outcome_reaches_the_user_when_the_bill_message_is_gone(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    chat = bot.chat()
+    bill = await walk_to_bill(bot, chat, "pln", "PLNPOSTPAID", PLN_OK)
+    ref = bot.service.history(CUSTOMER)[0].ref_id
+    bot.api.gone.add(bill["message_id"])  # deleted by the user: edits fail from now on
+    bot.api.messages[(CUSTOMER, bill["message_id"])] = bill | {"text": "x"}
+    await chat.clicks(bill, f"pay:{ref}")
+    assert bot.service.get(ref, CUSTOMER).state is TxState.SUCCESS
+    assert "STRUK" in chat.last()["text"] and ref in chat.last()["text"]

@@ -342,7 +342,10 @@ class LoketHandlers:
             await self._answer_unpayable(query, lang, tx)
             return
         await query.answer()
-        await self.edit(query, t(lang, "processing", ref=tx.ref_id))
+        try:
+            await self.edit(query, t(lang, "processing", ref=tx.ref_id))
+        except BadRequest as error:  # the message went away; the outcome is sent anew below
+            log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
         self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))
         try:
             tx = await self.service.pay(ref, user_id)
@@ -370,7 +373,11 @@ class LoketHandlers:
         except TransactionNotFound:
             await self.edit(query, t(lang, "not_found", ref=ref))
             return
-        await self.edit(query, render.outcome_text(lang, tx))
+        # Money has moved: if the bill's message is gone, the outcome still reaches the user.
+        message = query.message
+        await edit_or_send(
+            query.get_bot(), message.chat.id, message.message_id, render.outcome_text(lang, tx)
+        )
 
     async def _answer_unpayable(self, query: CallbackQuery, lang: str, tx: Transaction) -> None:
         state = TxState(tx.state)
