@@ -277,3 +277,27 @@ async def test_an_unexpected_error_is_answered_and_logged(tmp_path: Path) -> Non
         await chat.says("/saldo")
         assert chat.last()["text"] == "Maaf, terjadi kesalahan. Coba lagi sebentar lagi."
         assert [type(e) for e in bot.errors] == [RuntimeError]
+
+
+async def test_payment_pending_past_the_follow_up_window_is_flagged_to_the_operators(tmp_path: Path) -> None:
+    from tests.core_fakes import Clock
+    from tests.tg_setup import ADMIN
+
+    clock = Clock()
+    async with Harness(
+        tmp_path, clock=clock, SANDBOX_PENDING_CHECKS="100000", STATUS_POLL_INTERVALS="60",
+        STATUS_FOLLOW_HOURS="2",
+    ) as bot:
+        bot.fund(CUSTOMER, 1_000_000)
+        chat = bot.chat()
+        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+        ref = bot.service.history(CUSTOMER)[0].ref_id
+        await chat.clicks(chat.last(), f"pay:{ref}")
+        for _ in range(6):  # 60 s, then hourly: the third hour is past the window
+            clock.advance(3600)
+            await bot.service.follow_up_once()
+        tx = bot.service.get(ref, CUSTOMER)
+        assert tx.state is TxState.PENDING and tx.flagged
+        told = [c.params["text"] for c in bot.api.sent("sendMessage", ADMIN)]
+        assert len(told) == 1 and ref in told[0] and "lebih dari 2 jam" in told[0]
+        assert bot.errors == []

@@ -62,7 +62,7 @@ def build_application(
     application = builder.build()
     processor.application = application
     register(application, LoketHandlers(service, settings, biller.products()))
-    service.add_observer(make_observer(application))
+    service.add_observer(make_observer(application, settings.admin_ids, settings.status_follow_hours))
     return application
 
 

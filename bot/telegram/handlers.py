@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.billers.base import (
     CATEGORIES,
@@ -680,14 +682,40 @@ class LoketHandlers:
         await self.reply(update, "\n".join(lines))
 
 
-def make_observer(application: Application[Any, Any, Any, Any, Any, Any]) -> Any:
+def make_observer(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    admin_ids: list[int] | None = None,
+    follow_hours: int = 24,
+) -> Any:
     """The core's observer: edit the transaction's message into its outcome, or send a new one.
 
     When the chat has moved on since (the bot sent newer messages), the edit alone would go
-    unseen far up the chat, so a new message tells the user as well.
+    unseen far up the chat, so a new message tells the user as well. A payment still pending
+    after the follow-up window is flagged: the operators are told, since only they can settle
+    it with the biller.
     """
 
+    async def tell_operators(tx: Transaction) -> None:
+        for admin_id in admin_ids or []:
+            text = t(
+                "id",
+                "flagged_admin",
+                ref=tx.ref_id,
+                product=tx.product_code,
+                number=tx.customer_number,
+                amount=render.rupiah(tx.amount),
+                hours=follow_hours,
+                user_id=tx.user_id,
+            )
+            try:
+                await application.bot.send_message(admin_id, text, parse_mode=HTML)
+            except TelegramError as error:  # an operator who never opened the chat
+                log.warning("could not tell operator %s about %s: %s", admin_id, tx.ref_id, error)
+
     async def on_settled(tx: Transaction) -> None:
+        if tx.flagged and not tx.is_final:
+            await tell_operators(tx)
+            return
         notify = tx.notify or {}
         if not tx.is_final or notify.get("chat_id") is None:
             return
@@ -723,6 +751,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
     """Wire every handler. The guided payment is a persistent conversation."""
     h.chat_data = application.chat_data
     cancel_flow = CallbackQueryHandler(h.flow_cancelled, pattern=r"^cancelflow$")
+    # The flow mixes buttons and typed numbers, so it is tracked per chat and user, not per
+    # message (per_message=False, on purpose): PTB's warning about that is noise in our logs.
+    warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     conversation = ConversationHandler(
         entry_points=[
             CommandHandler("bayar", h.pay_entry),

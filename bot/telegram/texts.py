@@ -129,6 +129,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_none": "Tidak ada transaksi pending.",
         "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
         "pending_flag": " ⚠ perlu dicek",
+        "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
+        "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
         "state_SUCCESS": "SUKSES",
         "state_FAILED": "GAGAL",
@@ -267,6 +269,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_none": "No pending transactions.",
         "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} age {age}{flag}",
         "pending_flag": " ⚠ needs a look",
+        "flagged_admin": "⚠ Transaction <code>{ref}</code> ({product} {number}, {amount}) has been "
+        "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
+        "is still debited.",
         "error_generic": "Sorry, something went wrong. Please try again shortly.",
         "state_SUCCESS": "SUCCESS",
         "state_FAILED": "FAILED",
