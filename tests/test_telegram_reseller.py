@@ -121,10 +121,17 @@ async def test_admin_topup_adjust_and_notice(bot: Harness) -> None:
     await admin.says(f"/adjust {CUSTOMER} -50.000 correction")
     assert bot.service.balance(CUSTOMER) == 100_000
     await admin.says(f"/adjust {CUSTOMER} -500.000 too much")
-    assert admin.last()["text"].startswith("Invalid amount")
-    for bad in ("/topup 1001 50rb", "/topup 1001 1,5", "/topup 1001 0"):
+    assert admin.last()["text"] == "Invalid amount: a balance cannot go below zero (balance now Rp 100.000)."
+    for bad, why in (
+        ("/topup 1001 50rb", "write whole rupiah"), ("/topup 1001 1,5", "write whole rupiah"),
+        ("/topup 1001 0", "must be more than zero"),
+    ):
         await admin.says(bad)
-        assert admin.last()["text"].startswith("Invalid amount"), bad
+        assert admin.last()["text"].startswith(f"Invalid amount: {why}"), bad
+    bot.service.set_language(ADMIN, "id")  # the same refusal, in the admin's language
+    await admin.says("/topup 1001 50rb")
+    assert admin.last()["text"].startswith("Jumlah tidak sah: tulis angka rupiah")
+    bot.service.set_language(ADMIN, "en")
     await admin.says("/topup abc 5000")
     assert admin.last()["text"] == "The Telegram id must be a number."
     await admin.says("/topup 1001")

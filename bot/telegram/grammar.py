@@ -23,7 +23,15 @@ class GrammarError(ValueError):
 
 
 class AmountError(ValueError):
-    """An amount that is not whole rupiah written as digits with optional thousands dots."""
+    """An amount that is not whole rupiah written as digits with optional thousands dots.
+
+    `kind` (format | zero | sign) names the broken rule, so the chat can explain it in the
+    user's language.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Verb(StrEnum):
@@ -93,10 +101,10 @@ def parse_amount(text: str) -> int:
     """Whole rupiah: '50000' or '50.000'. Anything else (50rb, 1,5, 0, -5) raises AmountError."""
     word = (text or "").strip()
     if not _AMOUNT.fullmatch(word):
-        raise AmountError("use digits with optional thousands dots, e.g. 50000 or 50.000")
+        raise AmountError("format", "use digits with optional thousands dots, e.g. 50000 or 50.000")
     value = int(word.replace(".", ""))
     if value <= 0:
-        raise AmountError("must be more than zero")
+        raise AmountError("zero", "must be more than zero")
     return value
 
 
@@ -104,6 +112,6 @@ def parse_signed_amount(text: str) -> int:
     """'+50.000' or '-10000' for an adjustment: a sign is required, zero is refused."""
     word = (text or "").strip()
     if not word or word[0] not in "+-":
-        raise AmountError("start with + or -, e.g. +50.000 or -10.000")
+        raise AmountError("sign", "start with + or -, e.g. +50.000 or -10.000")
     value = parse_amount(word[1:])
     return value if word[0] == "+" else -value

@@ -547,65 +547,58 @@ class LoketHandlers:
         await self.reply(update, t(self.lang(update), "unknown_command"))
 
     async def topup(self, update: Update, context: Context) -> None:
-        if not self.is_admin(update):
-            await self.unknown_command(update, context)
-            return
-        lang = self.lang(update)
-        args = context.args or []
-        if len(args) < 2:
-            await self.reply(update, t(lang, "usage_topup"))
-            return
-        target = self._user_id(args[0])
-        if target is None:
-            await self.reply(update, t(lang, "bad_user_id"))
-            return
-        try:
-            amount = parse_amount(args[1])
-            entry = self.service.top_up(update.effective_user.id, target, amount, " ".join(args[2:]))  # type: ignore[union-attr]
-        except (AmountError, InvalidAmount) as error:
-            await self.reply(update, t(lang, "bad_amount", error=str(error)))
-            return
-        await self.reply(
-            update,
-            t(
-                lang,
-                "topup_done",
-                amount=render.rupiah(amount),
-                user_id=target,
-                balance=render.rupiah(entry.balance_after),
-            ),
+        await self._wallet_command(
+            update, context, min_args=2, usage="usage_topup", parse=parse_amount,
+            apply=self.service.top_up, done="topup_done", notice="topup_notice",
         )
-        await self._tell_user(update, target, "topup_notice", amount, entry.balance_after)
 
     async def adjust(self, update: Update, context: Context) -> None:
+        await self._wallet_command(
+            update, context, min_args=3, usage="usage_adjust", parse=parse_signed_amount,
+            apply=self.service.adjust, done="adjust_done", notice=None,
+        )
+
+    async def _wallet_command(
+        self,
+        update: Update,
+        context: Context,
+        *,
+        min_args: int,
+        usage: str,
+        parse: Any,
+        apply: Any,
+        done: str,
+        notice: str | None,
+    ) -> None:
+        """`/topup` and `/adjust`: <telegram_user_id> <amount> [reason], for admins only."""
         if not self.is_admin(update):
             await self.unknown_command(update, context)
             return
         lang = self.lang(update)
         args = context.args or []
-        if len(args) < 3:
-            await self.reply(update, t(lang, "usage_adjust"))
+        if len(args) < min_args:
+            await self.reply(update, t(lang, usage))
             return
         target = self._user_id(args[0])
         if target is None:
             await self.reply(update, t(lang, "bad_user_id"))
             return
         try:
-            amount = parse_signed_amount(args[1])
-            entry = self.service.adjust(update.effective_user.id, target, amount, " ".join(args[2:]))  # type: ignore[union-attr]
-        except (AmountError, InvalidAmount) as error:
-            await self.reply(update, t(lang, "bad_amount", error=str(error)))
+            amount = parse(args[1])
+        except AmountError as error:
+            await self.reply(update, t(lang, "bad_amount", error=Raw(t(lang, f"amount_{error.kind}"))))
             return
-        await self.reply(
-            update,
-            t(
-                lang,
-                "adjust_done",
-                amount=render.rupiah(amount),
-                user_id=target,
-                balance=render.rupiah(entry.balance_after),
-            ),
-        )
+        admin_id = update.effective_user.id  # type: ignore[union-attr]
+        try:
+            entry = apply(admin_id, target, amount, " ".join(args[2:]))
+        except InvalidAmount:  # the amount parsed, so only a balance going below zero is left
+            why = t(lang, "amount_negative", balance=render.rupiah(self.service.balance(target)))
+            await self.reply(update, t(lang, "bad_amount", error=Raw(why)))
+            return
+        balance = render.rupiah(entry.balance_after)
+        await self.reply(update, t(lang, done, amount=render.rupiah(amount), user_id=target, balance=balance))
+        if notice is not None:
+            await self._tell_user(update, target, notice, amount, entry.balance_after)
 
     @staticmethod
     def _user_id(text: str) -> int | None:
