@@ -161,4 +161,4 @@ async def test_admin_deposit_stats_pending(bot: Harness) -> None:
     await admin.says("/stats")
     assert "Transactions: 1" in admin.last()["text"] and "Pending: 1" in admin.last()["text"]
     await admin.says("/deposit")
-    assert admin.last()["text"].startswith(("Deposit at the biller: Rp ", "This biller has no deposit call."))
+    assert admin.last()["text"].startswith(("Deposit at the biller: Rp ", "The biller has not reported"))

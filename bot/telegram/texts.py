@@ -127,7 +127,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "adjust_done": "Koreksi {amount} untuk {user_id}. Saldo sekarang {balance}.",
         "topup_notice": "Saldo Anda bertambah {amount}. Saldo sekarang {balance}.",
         "deposit": "Deposit di biller: {amount}",
-        "deposit_none": "Biller ini tidak punya cek deposit.",
+        "deposit_none": "Biller belum melaporkan saldo deposit. Biller tanpa cek saldo (IAK) "
+        "melaporkannya di setiap pembayaran, jadi saldo tampil setelah transaksi pertama.",
         "stats": "<b>Statistik {day}</b>\nTransaksi: {count}\nSukses: {success}\nGagal: {failed}\n"
         "Pending: {pending}\nVolume: {volume}\nLaba: {profit}",
         "pending_none": "Tidak ada transaksi pending.",
@@ -271,7 +272,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "adjust_done": "Adjusted {amount} for {user_id}. Balance now {balance}.",
         "topup_notice": "Your wallet received {amount}. Balance now {balance}.",
         "deposit": "Deposit at the biller: {amount}",
-        "deposit_none": "This biller has no deposit call.",
+        "deposit_none": "The biller has not reported a deposit balance yet. A biller without a balance "
+        "call (IAK) reports it with every payment, so it shows after the first one.",
         "stats": "<b>Statistics {day}</b>\nTransactions: {count}\nSuccess: {success}\nFailed: {failed}\n"
         "Pending: {pending}\nVolume: {volume}\nProfit: {profit}",
         "pending_none": "No pending transactions.",
