@@ -1,7 +1,7 @@
 """The one grammar for resellers' one-line commands and the operator's amounts.
 
-Pure functions: text in, a typed command (or a GrammarError) out. Case-insensitive; `.`, `#`
-and spaces separate words, as on reseller servers (CEK.PLNPOSTPAID.5300…). A product code may
+Pure functions: text in, a typed command (or a GrammarError) out. Case-insensitive; `.`, `#`,
+`*`, `;` and spaces separate words, as on reseller servers (CEK.PLNPOSTPAID.5300…). A product code may
 itself hold a dot (PDAMKOTA.SURABAYA): the customer number is the last word and the product is
 everything between the keyword and it.
 """
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_SEPARATORS = re.compile(r"[.#\s]+")
+_SEPARATORS = re.compile(r"[.#*;\s]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")
 _REF = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -95,6 +95,15 @@ def parse_command(text: str) -> Command:
             return Command(Verb.STATUS_REF, ref=word.upper())
         raise GrammarError("not a reference or customer number")
     raise GrammarError(f"unknown keyword {head!r}")
+
+
+def is_command(text: str) -> bool:
+    """Whether a line is a reseller command (a bare customer number never is)."""
+    try:
+        parse_command(text)
+    except GrammarError:
+        return False
+    return True
 
 
 def parse_amount(text: str) -> int:

@@ -51,6 +51,7 @@ from bot.telegram.grammar import (
     Command,
     GrammarError,
     Verb,
+    is_command,
     parse_amount,
     parse_command,
     parse_signed_amount,
@@ -189,7 +190,7 @@ class LoketHandlers:
         elif choice == "wallet":
             await self.reply(update, self.wallet_text(lang, query.from_user.id))
         elif choice == "status":
-            await self.reply(update, t(lang, "usage_status"))
+            await self.show_status_overview(update, lang)
         else:
             await self.reply(update, t(lang, "help"))
 
@@ -285,7 +286,13 @@ class LoketHandlers:
                 update, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys)
             )
             return CATEGORY
-        tx, ask_again = await self.inquire(update, lang, product.code, update.message.text or "")
+        text = update.message.text or ""
+        if is_command(text):  # e.g. SAL or CEK.… typed mid-flow: the user changed their mind
+            context.user_data.pop("pay_product", None)
+            context.user_data.pop("pay_category", None)
+            await self.run_line(update, text)
+            return ConversationHandler.END
+        tx, ask_again = await self.inquire(update, lang, product.code, text)
         if ask_again:
             return NUMBER
         context.user_data.pop("pay_product", None)
@@ -339,6 +346,9 @@ class LoketHandlers:
             tx = self.service.get(ref, user_id)
         except TransactionNotFound:
             await query.answer(t(lang, "cb_unknown"), show_alert=True)
+            return
+        if tx.user_id != user_id:  # an admin in a group chat: only the owner pays, and the bill stays
+            await query.answer(t(lang, "cb_not_yours"), show_alert=True)
             return
         if TxState(tx.state) is not TxState.INQUIRED:
             await self._answer_unpayable(query, lang, tx)
@@ -414,7 +424,35 @@ class LoketHandlers:
         assert query is not None
         await query.answer(t(self.lang(update), "cb_unknown"))
 
+    async def not_text(self, update: Update, context: Context) -> None:
+        """A photo, sticker, voice note… in a private chat: say what the bot reads."""
+        await self.reply(update, t(self.lang(update), "text_only"))
+
+    async def edited(self, update: Update, context: Context) -> None:
+        """An edited message is never acted on (an edited /topup must not top up twice)."""
+        chat = update.effective_chat
+        if chat is not None and chat.type == chat.PRIVATE:
+            await self.reply(update, t(self.lang(update), "edited_ignored"))
+
     # -- history, receipts, wallet -----------------------------------------------------------
+    async def show_status_overview(self, update: Update, lang: str) -> None:
+        """The menu's status button: the latest transactions, open payments asked afresh."""
+        assert update.effective_user is not None
+        user_id = update.effective_user.id
+        txs = self.service.history(user_id, limit=HISTORY_PAGE)
+        if not txs:
+            await self.reply(update, t(lang, "history_empty") + "\n" + t(lang, "status_overview_hint"))
+            return
+        fresh = []
+        for tx in txs:
+            if tx.state in (TxState.PAYING, TxState.PENDING):
+                tx = await self.service.refresh(tx.ref_id, user_id)
+            fresh.append(tx)
+        lines = [t(lang, "status_overview_title")]
+        lines += [render.tx_line(lang, tx, "status_line") for tx in fresh]
+        lines.append(t(lang, "status_overview_hint"))
+        await self.reply(update, "\n".join(lines), keyboards.history(lang, fresh, 0, len(fresh), len(fresh)))
+
     async def history(self, update: Update, context: Context) -> None:
         await self.show_history(update, self.lang(update), 0, edit=None)
 
@@ -743,13 +781,20 @@ async def on_error(update: object, context: Context) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHandlers) -> None:
     """Wire every handler. The guided payment is a persistent conversation."""
     h.chat_data = application.chat_data
+    # Only new messages are acted on. PTB's CommandHandler also takes *edited* messages by
+    # default: an edited "/topup 1001 50000" would top the wallet up a second time.
+    new = filters.UpdateType.MESSAGE
+
+    def command(names: str | list[str], callback: Any) -> CommandHandler[Any, Any]:
+        return CommandHandler(names, callback, filters=new)
+
     cancel_flow = CallbackQueryHandler(h.flow_cancelled, pattern=r"^cancelflow$")
     # The flow mixes buttons and typed numbers, so it is tracked per chat and user, not per
     # message (per_message=False, on purpose): PTB's warning about that is noise in our logs.
     warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
     conversation = ConversationHandler(
         entry_points=[
-            CommandHandler("bayar", h.pay_entry),
+            command("bayar", h.pay_entry),
             CallbackQueryHandler(h.pay_entry, pattern=r"^m:pay$"),
         ],
         states={
@@ -760,12 +805,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
                 cancel_flow,
             ],
             NUMBER: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, h.number_given),
+                MessageHandler(new & filters.TEXT & ~filters.COMMAND, h.number_given),
                 CallbackQueryHandler(h.back_to_products, pattern=r"^back$"),
                 cancel_flow,
             ],
         },
-        fallbacks=[CommandHandler(["start", "cancel"], h.start), CommandHandler("bayar", h.pay_entry)],
+        fallbacks=[command(["start", "cancel"], h.start), command("bayar", h.pay_entry)],
         name="pay",
         persistent=True,
         allow_reentry=True,
@@ -774,19 +819,19 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
     application.add_error_handler(on_error)
     application.add_handlers(
         [
-            CommandHandler("start", h.start),
-            CommandHandler("help", h.help),
-            CommandHandler("lang", h.lang_command),
-            CommandHandler("history", h.history),
-            CommandHandler("receipt", h.receipt),
-            CommandHandler("saldo", h.saldo),
-            CommandHandler("status", h.status_command),
-            CommandHandler("pay", h.pay_command),
-            CommandHandler("topup", h.topup),
-            CommandHandler("adjust", h.adjust),
-            CommandHandler("deposit", h.deposit),
-            CommandHandler("stats", h.stats),
-            CommandHandler("pending", h.pending),
+            command("start", h.start),
+            command("help", h.help),
+            command("lang", h.lang_command),
+            command("history", h.history),
+            command("receipt", h.receipt),
+            command("saldo", h.saldo),
+            command("status", h.status_command),
+            command("pay", h.pay_command),
+            command("topup", h.topup),
+            command("adjust", h.adjust),
+            command("deposit", h.deposit),
+            command("stats", h.stats),
+            command("pending", h.pending),
             CallbackQueryHandler(h.pay_pressed, pattern=r"^pay:"),
             CallbackQueryHandler(h.cancel_pressed, pattern=r"^cancel:"),
             CallbackQueryHandler(h.history_page, pattern=r"^hist:"),
@@ -794,7 +839,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
             CallbackQueryHandler(h.lang_chosen, pattern=r"^lang:"),
             CallbackQueryHandler(h.menu_choice, pattern=r"^m:"),
             CallbackQueryHandler(h.stale_button),
-            MessageHandler(filters.COMMAND, h.unknown_command),
-            MessageHandler(filters.TEXT, h.text_line),
+            MessageHandler(new & filters.COMMAND, h.unknown_command),
+            MessageHandler(new & filters.TEXT, h.text_line),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited),
+            MessageHandler(new & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, h.not_text),
         ]
     )

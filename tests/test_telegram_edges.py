@@ -1,0 +1,130 @@
+"""What real chats send besides clean new text: edits, photos, a mid-flow change of mind,
+a tap on someone else's bill, the menu's status button."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.payments.models import EntryKind, TxState
+from tests.tg_setup import ADMIN, CUSTOMER, Harness
+
+PLN_OK = "530000000000"
+PLN_PENDING = "530000001039"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path):
+    async with Harness(tmp_path) as harness:
+        yield harness
+        assert harness.errors == []
+
+
+def edited_update(chat: Any, text: str, message_id: int) -> Any:
+    msg: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()) - 5,
+        "edit_date": int(time.time()),
+        "chat": {"id": chat.user_id, "type": "private", "first_name": chat.user["first_name"]},
+        "from": chat.user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return chat._update(edited_message=msg)
+
+
+async def test_an_edited_topup_does_not_top_up_again(bot: Harness) -> None:
+    admin = bot.chat(ADMIN, "id", "Op")
+    await admin.says(f"/topup {CUSTOMER} 50000 kas")
+    assert bot.service.balance(CUSTOMER) == 50_000
+    await admin.deliver(edited_update(admin, f"/topup {CUSTOMER} 500000 kas", 1))
+    assert bot.service.balance(CUSTOMER) == 50_000
+    topups = [e for e in bot.service.statement(CUSTOMER, 50) if e.kind is EntryKind.TOPUP]
+    assert len(topups) == 1
+    assert "diedit tidak diproses" in admin.last()["text"]
+
+
+async def test_an_edited_number_mid_flow_is_not_inquired(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("/bayar")
+    await chat.clicks(chat.last(), "cat:pln")
+    await chat.clicks(chat.last(), "prod:PLNPOSTPAID")
+    await chat.deliver(edited_update(chat, PLN_OK, 77))
+    assert bot.service.history(CUSTOMER) == []
+    assert "diedit" in chat.last()["text"]
+    await chat.says(PLN_OK)  # the flow is still waiting for the number
+    assert bot.service.history(CUSTOMER)[0].state is TxState.INQUIRED
+
+
+async def test_a_photo_gets_told_what_the_bot_reads(bot: Harness) -> None:
+    chat = bot.chat(CUSTOMER, "en", "Ann")
+    msg = {
+        "message_id": 5,
+        "date": int(time.time()),
+        "chat": {"id": CUSTOMER, "type": "private", "first_name": "Ann"},
+        "from": chat.user,
+        "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}],
+    }
+    await chat.deliver(chat._update(message=msg))
+    assert "only reads text" in chat.last()["text"]
+
+
+async def test_a_reseller_line_typed_mid_flow_is_run_as_such(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 70_000)
+    chat = bot.chat()
+    await chat.says("/bayar")
+    await chat.clicks(chat.last(), "cat:pln")
+    await chat.clicks(chat.last(), "prod:PLNPOSTPAID")
+    await chat.says("sal")
+    assert chat.last()["text"] == "Saldo Rp 70.000"
+    await chat.says(PLN_OK)  # the flow ended: a bare number is now the grammar's business
+    assert "Format tidak dikenal" in chat.last()["text"]
+    assert bot.service.history(CUSTOMER) == []
+
+
+async def test_grammar_takes_star_and_semicolon(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says(f"cek*plnpostpaid*{PLN_OK}")
+    await chat.says(f"CEK;PLNPOSTPAID;{PLN_OK}")
+    txs = bot.service.history(CUSTOMER)
+    assert [tx.customer_number for tx in txs] == [PLN_OK, PLN_OK]
+
+
+async def test_an_admin_tapping_someone_elses_bill_leaves_it_alone(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    bot.fund(ADMIN, 5_000_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    bill = chat.last()
+    tx = bot.service.history(CUSTOMER)[0]
+    admin = bot.chat(ADMIN, "id", "Op")
+    await admin.clicks(bill, f"pay:{tx.ref_id}")
+    assert "milik pengguna lain" in admin.answers()[-1]["text"]
+    assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.INQUIRED
+    assert bot.api.message(CUSTOMER, bill["message_id"])["text"] == bill["text"]  # not edited
+    assert bot.service.balance(ADMIN) == 5_000_000
+    await chat.clicks(bill, f"pay:{tx.ref_id}")  # the owner still can
+    assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+
+
+async def test_menu_status_lists_latest_and_asks_open_payments_afresh(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    chat = bot.chat()
+    await chat.says("/start")
+    menu = chat.last()
+    await chat.clicks(menu, "m:status")
+    assert "Belum ada transaksi" in chat.last()["text"] and "STATUS." in chat.last()["text"]
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_PENDING}")
+    pending = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(chat.last(), f"pay:{pending.ref_id}")
+    assert bot.service.get(pending.ref_id, CUSTOMER).state is TxState.PENDING
+    checks_before = bot.biller.simulator.state.status_requests[pending.ref_id]
+    await chat.clicks(menu, "m:status")
+    text = chat.last()["text"]
+    assert pending.ref_id in text and "STATUS." in text
+    assert bot.biller.simulator.state.status_requests[pending.ref_id] == checks_before + 1
+    assert f"rcpt:{pending.ref_id}" in chat.buttons(chat.last())
