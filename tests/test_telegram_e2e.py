@@ -111,3 +111,58 @@ async def test_python_m_bot_runs_answers_and_stops_on_sigterm(tmp_path: Path) ->
         text = output.decode()
         assert "getUpdates" not in text or "/bot***" in text
         assert TOKEN not in text and TOKEN.split(":")[1] not in text
+
+
+class _StatusWaits:
+    """The sandbox, but every status call waits until the test lets it through."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.release = asyncio.Event()
+        self.asked = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def check_status(self, bill: Any) -> Any:
+        self.asked += 1
+        await self.release.wait()
+        return await self.inner.check_status(bill)
+
+
+@pytest.mark.e2e
+async def test_a_slow_biller_at_start_up_does_not_hold_the_chat(tmp_path: Path) -> None:
+    from bot.billers import make_biller
+    from bot.payments.models import TxState
+    from bot.payments.service import PaymentService
+    from storage.db import open_database
+    from storage.ledger import Ledger
+
+    async with BotApiEmulator(TOKEN, webchat=False) as tg:
+        settings = make_settings(tmp_path, TELEGRAM_BASE_URL=tg.base_url, SANDBOX_PENDING_CHECKS="0")
+        sandbox = make_biller(settings)
+        db = open_database(settings.database_path)
+        before = PaymentService(Ledger(db), sandbox, settings)
+        before.ensure_user(CUSTOMER)
+        before.top_up(ADMIN, CUSTOMER, 1_000_000, "test")
+        tx = await before.inquire(CUSTOMER, "PLNPOSTPAID", "530000001039")
+        assert (await before.pay(tx.ref_id, CUSTOMER)).state is TxState.PENDING
+        db.conn.close()
+
+        slow = _StatusWaits(sandbox)
+        runner = BotRunner(settings, biller=slow)  # type: ignore[arg-type]
+        try:
+            await asyncio.wait_for(runner.start(), 10)  # not held by the waiting status call
+            sent = await tg.user_sends(CUSTOMER, "/start", language_code="id")
+            await tg.wait_for_text(CUSTOMER, "Selamat datang", since=sent.seq, timeout=10)
+            assert slow.asked == 1  # recovery is under way meanwhile
+            slow.release.set()
+            for _ in range(100):
+                if runner.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS:
+                    break
+                await asyncio.sleep(0.05)
+            assert runner.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+            assert sandbox.simulator.payments() == {tx.ref_id: 1}
+        finally:
+            await runner.stop()
+            await sandbox.aclose()

@@ -93,6 +93,7 @@ class BotRunner:
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._db: Any = None
         self._own_biller = False
+        self._recovery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         from storage.db import open_database
@@ -121,10 +122,6 @@ class BotRunner:
         except InvalidToken:
             # PTB's message quotes the token; ours never does.
             raise InvalidToken("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
-        recovered = await self.service.recover()
-        if recovered:
-            log.info("resumed %d pending payment(s) after restart", len(recovered))
-        self.service.start()
         await set_commands(app)
         assert app.updater is not None
         if self.settings.webhook_url:
@@ -139,8 +136,26 @@ class BotRunner:
         else:
             await app.updater.start_polling(drop_pending_updates=False)
         await app.start()
+        # Pending payments are resumed beside the chat, not before it: with the biller slow or
+        # down, each status call may take BILLER_TIMEOUT, and customers must not wait for that.
+        self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")
+
+    async def _recover(self) -> None:
+        try:
+            recovered = await self.service.recover()
+        except Exception:  # the follow-up loop checks them again on its schedule
+            log.exception("recovery of pending payments failed; the follow-up will retry")
+        else:
+            if recovered:
+                log.info("resumed %d pending payment(s) after restart", len(recovered))
+        self.service.start()
 
     async def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
         app = self.application
         if app is not None:
             if app.updater is not None and app.updater.running:
