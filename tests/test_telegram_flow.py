@@ -88,6 +88,14 @@ async def test_whole_payment_bill_then_receipt(bot: Harness) -> None:
     done = bot.service.get(tx.ref_id, CUSTOMER)
     assert done.state is TxState.SUCCESS
     assert "STRUK" in receipt and tx.ref_id in receipt and done.biller_ref in receipt and "WIB" in receipt
+
+    def rp(amount: int) -> str:
+        return f"Rp {amount:,}".replace(",", ".")
+
+    # the receipt's figures add up: bill + admin + service fee = paid
+    assert f"Tagihan: {rp(tx.bill.nominal)}" in receipt and f"Biaya admin: {rp(tx.bill.admin)}" in receipt
+    assert f"Biaya layanan: {rp(tx.markup)}" in receipt and f"Dibayar: {rp(tx.amount)}" in receipt
+    assert tx.bill.nominal + tx.bill.admin + tx.markup == tx.amount
     assert bot.service.balance(CUSTOMER) == 5_000_000 - tx.amount
     assert len(chat.answers()) == 4  # every callback query answered
 

@@ -93,8 +93,12 @@ def receipt_text(lang: str, tx: Transaction) -> str:
             "receipt_periods",
             periods=", ".join(bill.periods or [ln.period for ln in bill.lines]) or "-",
         ),
-        t(lang, "receipt_bill", amount=rupiah(tx.bill_total)),
+        t(lang, "receipt_bill", amount=rupiah(bill.nominal)),
+        t(lang, "receipt_admin", amount=rupiah(bill.admin)),
     ]
+    penalty = tx.bill_total - bill.nominal - bill.admin  # late fees (PLN denda, PDAM penalty)
+    if penalty:
+        lines.append(t(lang, "receipt_penalty", amount=rupiah(penalty)))
     if tx.markup:
         lines.append(t(lang, "receipt_fee", amount=rupiah(tx.markup)))
     lines.append(t(lang, "receipt_paid", amount=rupiah(tx.amount)))
