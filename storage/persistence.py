@@ -4,6 +4,10 @@ Only chat state lives here: which step of the guided payment a user is at and wh
 picked. Money never does; bills and transactions are the payment core's. Every write goes
 straight to the database (the bot calls `update_persistence` after each update), so a
 restart continues a half-finished conversation.
+
+It also remembers which updates were handled (`first_delivery`): Telegram delivers an update
+again after a webhook answer that was not 2xx, and after a polling restart whose offset was
+not yet confirmed, and a re-delivered "/topup" must not top a wallet up twice.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from copy import deepcopy
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +27,11 @@ _SCHEMA = (
     "PRIMARY KEY (kind, key))",
     "CREATE TABLE IF NOT EXISTS ptb_conversations (name TEXT NOT NULL, key TEXT NOT NULL, "
     "state TEXT NOT NULL, PRIMARY KEY (name, key))",
+    "CREATE TABLE IF NOT EXISTS telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL)",
 )
+# Telegram keeps an undelivered update for 24 hours; ids older than this cannot come again.
+UPDATE_MEMORY = timedelta(days=2)
+_PRUNE_EVERY = 500  # first deliveries between two prunes
 
 
 def _connection(db: Any) -> sqlite3.Connection:
@@ -43,6 +52,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     def __init__(self, db: Any, update_interval: float = 60) -> None:
         super().__init__(store_data=PersistenceInput(callback_data=False), update_interval=update_interval)
         self.conn = _connection(db)
+        self._deliveries = 0
         for statement in _SCHEMA:
             self.conn.execute(statement)
         self._commit()
@@ -52,6 +62,24 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         # transaction someone else may have open on a shared connection.
         if self.conn.isolation_level is not None and self.conn.in_transaction:
             self.conn.commit()
+
+    def first_delivery(self, update_id: int) -> bool:
+        """True the first time this update id is seen; False for a re-delivered update."""
+        now = datetime.now(UTC)
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO telegram_updates (update_id, received_at) VALUES (?, ?)",
+            (update_id, now.isoformat()),
+        )
+        self._commit()
+        if cursor.rowcount != 1:
+            return False
+        self._deliveries += 1
+        if self._deliveries % _PRUNE_EVERY == 0:
+            self.conn.execute(
+                "DELETE FROM telegram_updates WHERE received_at < ?", ((now - UPDATE_MEMORY).isoformat(),)
+            )
+            self._commit()
+        return True
 
     def _load(self, kind: str) -> dict[str, Any]:
         rows = self.conn.execute("SELECT key, data FROM ptb_data WHERE kind = ?", (kind,)).fetchall()

@@ -128,3 +128,30 @@ async def test_menu_status_lists_latest_and_asks_open_payments_afresh(bot: Harne
     assert pending.ref_id in text and "STATUS." in text
     assert bot.biller.simulator.state.status_requests[pending.ref_id] == checks_before + 1
     assert f"rcpt:{pending.ref_id}" in chat.buttons(chat.last())
+
+
+async def test_a_redelivered_update_is_acted_on_once(bot: Harness) -> None:
+    admin = bot.chat(ADMIN, "id", "Op")
+    topup = admin.message_update(f"/topup {CUSTOMER} 50000 kas")
+    await admin.deliver(topup)
+    await admin.deliver(topup)  # the same update_id again: a webhook retry, a polling restart
+    assert bot.service.balance(CUSTOMER) == 50_000
+    assert len(bot.api.sent("sendMessage", ADMIN)) == 1
+    chat = bot.chat()
+    line = chat.message_update(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    await chat.deliver(line)
+    await chat.deliver(line)
+    assert len(bot.service.history(CUSTOMER)) == 1
+
+
+async def test_handled_updates_are_remembered_across_a_restart(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as first:
+        admin = first.chat(ADMIN, "id", "Op")
+        topup = admin.message_update(f"/topup {CUSTOMER} 50000 kas")
+        await admin.deliver(topup)
+    async with Harness(tmp_path) as second:
+        again = second.chat(ADMIN, "id", "Op")
+        await again.deliver(topup)
+        assert second.service.balance(CUSTOMER) == 50_000
+        await again.says(f"/topup {CUSTOMER} 1000 kas")  # a new update still works
+        assert second.service.balance(CUSTOMER) == 51_000

@@ -292,7 +292,9 @@ class BotApiEmulator:
         self._webhook_secret = ""
         self._webhook_task: asyncio.Task[None] | None = None
         self._pending: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
+        # Like Telegram's, update ids keep growing across runs: a bot that remembers the ids it
+        # handled (to ignore re-deliveries) must not mistake a new run's updates for old ones.
+        self._update_ids = itertools.count(time.time_ns() // 1_000_000)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)

@@ -3,6 +3,8 @@
 A payment conversation must see a chat's messages in the order they were sent, but one
 customer's slow inquiry must never hold up another customer. After each update the
 application's persistence is written, so a restart resumes the conversation where it was.
+An update delivered a second time (webhook retry, polling restart) is dropped before any
+handler sees it, when the persistence can tell (`first_delivery`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,19 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 return update.effective_user.id
         return None
 
+    def _seen_before(self, update: object) -> bool:
+        persistence = self.application.persistence if self.application is not None else None
+        first_delivery = getattr(persistence, "first_delivery", None)
+        if not isinstance(update, Update) or first_delivery is None:
+            return False
+        return not first_delivery(update.update_id)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._seen_before(update):
+            log.info("update %s delivered again: ignored", getattr(update, "update_id", "?"))
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()  # never awaited, on purpose
+            return
         key = self._key(update)
         if key is None:
             await coroutine
