@@ -155,3 +155,21 @@ async def test_handled_updates_are_remembered_across_a_restart(tmp_path: Path) -
         assert second.service.balance(CUSTOMER) == 50_000
         await again.says(f"/topup {CUSTOMER} 1000 kas")  # a new update still works
         assert second.service.balance(CUSTOMER) == 51_000
+
+
+async def test_pending_list_fits_one_message(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 50_000_000)
+    chat = bot.chat()
+    refs = []
+    for _ in range(30):
+        await chat.says(f"CEK.PLNPOSTPAID.{PLN_PENDING}")
+        ref = bot.service.history(CUSTOMER)[0].ref_id
+        await chat.clicks(chat.last(), f"pay:{ref}")
+        refs.append(ref)
+    admin = bot.chat(ADMIN, "en", "Op")
+    await admin.says("/pending")
+    text = admin.last()["text"]
+    assert len(text) <= 4096
+    assert text.startswith("<b>30 transactions waiting")
+    assert refs[0] in text and refs[24] in text and refs[25] not in text  # oldest first
+    assert "… and 5 more." in text

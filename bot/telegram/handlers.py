@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 CATEGORY, PRODUCT, NUMBER = range(3)
 HISTORY_PAGE = 5
+PENDING_SHOWN = 25  # /pending lines in one message
 TYPING_REPEAT = 4.5  # seconds between chat actions during an inquiry
 LAST_MESSAGE = "last_message_id"  # chat_data key: the newest message the bot sent in the chat
 HTML = ParseMode.HTML
@@ -696,7 +697,9 @@ class LoketHandlers:
             await self.reply(update, t(lang, "pending_none"))
             return
         now = datetime.now(UTC)
-        lines = [
+        shown = txs[:PENDING_SHOWN]  # one message: Telegram refuses more than 4096 characters
+        lines = [t(lang, "pending_title", count=len(txs))]
+        lines += [
             t(
                 lang,
                 "pending_line",
@@ -708,8 +711,10 @@ class LoketHandlers:
                 age=render.age_text((now - (tx.paid_at or tx.created_at)).total_seconds()),
                 flag=Raw(t(lang, "pending_flag")) if tx.flagged else "",
             )
-            for tx in txs
+            for tx in shown
         ]
+        if len(txs) > len(shown):
+            lines.append(t(lang, "pending_more", more=len(txs) - len(shown)))
         await self.reply(update, "\n".join(lines))
 
 

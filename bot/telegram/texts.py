@@ -141,6 +141,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_none": "Tidak ada transaksi pending.",
         "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
         "pending_flag": " ⚠ perlu dicek",
+        "pending_title": "<b>{count} transaksi menunggu biller</b> (terlama dulu)",
+        "pending_more": "… dan {more} lagi.",
         "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
         "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
@@ -293,6 +295,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending_none": "No pending transactions.",
         "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} age {age}{flag}",
         "pending_flag": " ⚠ needs a look",
+        "pending_title": "<b>{count} transactions waiting for the biller</b> (oldest first)",
+        "pending_more": "… and {more} more.",
         "flagged_admin": "⚠ Transaction <code>{ref}</code> ({product} {number}, {amount}) has been "
         "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
         "is still debited.",
