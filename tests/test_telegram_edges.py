@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,25 +22,11 @@ async def bot(tmp_path: Path):
         assert harness.errors == []
 
 
-def edited_update(chat: Any, text: str, message_id: int) -> Any:
-    msg: dict[str, Any] = {
-        "message_id": message_id,
-        "date": int(time.time()) - 5,
-        "edit_date": int(time.time()),
-        "chat": {"id": chat.user_id, "type": "private", "first_name": chat.user["first_name"]},
-        "from": chat.user,
-        "text": text,
-    }
-    if text.startswith("/"):
-        msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return chat._update(edited_message=msg)
-
-
 async def test_an_edited_topup_does_not_top_up_again(bot: Harness) -> None:
     admin = bot.chat(ADMIN, "id", "Op")
     await admin.says(f"/topup {CUSTOMER} 50000 kas")
     assert bot.service.balance(CUSTOMER) == 50_000
-    await admin.deliver(edited_update(admin, f"/topup {CUSTOMER} 500000 kas", 1))
+    await admin.deliver(admin.message_update(f"/topup {CUSTOMER} 500000 kas", edits=1))
     assert bot.service.balance(CUSTOMER) == 50_000
     topups = [e for e in bot.service.statement(CUSTOMER, 50) if e.kind is EntryKind.TOPUP]
     assert len(topups) == 1
@@ -53,7 +38,7 @@ async def test_an_edited_number_mid_flow_is_not_inquired(bot: Harness) -> None:
     await chat.says("/bayar")
     await chat.clicks(chat.last(), "cat:pln")
     await chat.clicks(chat.last(), "prod:PLNPOSTPAID")
-    await chat.deliver(edited_update(chat, PLN_OK, 77))
+    await chat.deliver(chat.message_update(PLN_OK, edits=77))
     assert bot.service.history(CUSTOMER) == []
     assert "diedit" in chat.last()["text"]
     await chat.says(PLN_OK)  # the flow is still waiting for the number

@@ -161,9 +161,10 @@ class Chat:
         """Through the application's update processor, as polling would."""
         await self.app.update_processor.process_update(update, self.app.process_update(update))
 
-    def message_update(self, text: str) -> Update:
+    def message_update(self, text: str, *, edits: int | None = None) -> Update:
+        """A new message, or with `edits=<message_id>` the user's edit of an earlier one."""
         msg: dict[str, Any] = {
-            "message_id": next(self._message_ids),
+            "message_id": next(self._message_ids) if edits is None else edits,
             "date": int(time.time()),
             "chat": {"id": self.user_id, "type": "private", "first_name": self.user["first_name"]},
             "from": self.user,
@@ -171,6 +172,9 @@ class Chat:
         }
         if text.startswith("/"):
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if edits is not None:
+            msg["edit_date"] = int(time.time())
+            return self._update(edited_message=msg)
         return self._update(message=msg)
 
     async def says(self, text: str) -> None:
