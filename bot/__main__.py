@@ -33,8 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    # The demo always runs the sandbox biller on the emulator: an operator's half-finished
+    # production settings (.env with BILLER=iak, a webhook without its secret) must not stop it.
+    overrides: dict[str, object] = {"BILLER": "sandbox", "WEBHOOK_URL": ""} if command == "demo" else {}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -82,17 +82,19 @@ async def stack(tmp_path):
     try:
         yield stack
     finally:
-        await stack.bot.stop()
+        code = await stack.bot.stop()
         await emulator.stop()
         await sandbox.stop()
         log = stack.bot.output
+        assert code == 0, log[-4000:]  # SIGTERM is a clean shutdown
         assert "Traceback" not in log, log[-4000:]
         assert TOKEN.split(":")[1] not in log
 
 
 async def sandbox_bill_total(number: str, code: str = "TELKOMPSTN") -> tuple[int, list[str]]:
     """The bill the sandbox gives for a number, asked independently of the bot."""
-    biller = make_biller(Settings(_env_file=None))
+    # The in-process sandbox, whatever BILLER / SANDBOX_URL the developer's shell has set.
+    biller = make_biller(Settings(_env_file=None, BILLER="sandbox", SANDBOX_URL=""))
     try:
         bill = await biller.inquire(biller.product(code), number, "LKE2EPROBE1")
     finally:
@@ -247,7 +249,7 @@ async def test_reseller_commands_and_someone_elses_reference(stack):
     ref = await reseller_check(user, "6391601201")
     assert "Saldo" in user.last_message().plain
 
-    await user.says("bayar telkompstn 6391601202")
+    await user.says("BAYAR.TELKOMPSTN.6391601202")
     bill = await user.waits_for("Ref=")
     pay_ref = ref_in(bill.plain)
     await user.taps(f"pay:{pay_ref}")
@@ -274,10 +276,12 @@ async def test_429_from_telegram_delays_but_delivers(stack):
     user = stack.user()
     await user.says("/start")
     await user.waits_for("Loket")
-    stack.emulator.fail_next("sendMessage", times=1, retry_after=0.5)
+    stack.emulator.fail_next("sendMessage", times=1, retry_after=1)  # whole seconds, as Telegram
     calls_before = len(stack.emulator.calls_of("sendMessage"))
     await user.says("SAL")
     answer = await user.waits_for("Saldo")
     assert "Rp 0" in answer.plain
     attempts = stack.emulator.calls_of("sendMessage")[calls_before:]
-    assert len(attempts) >= 2 and attempts[0].ok is False
+    assert len(attempts) >= 2 and attempts[0].ok is False and attempts[1].ok is True
+    assert attempts[1].at - attempts[0].at >= 0.95  # retried only after retry_after
+    assert len([m for m in user.bot_messages() if "Saldo" in m.plain]) == 1  # delivered once

@@ -223,6 +223,12 @@ async def test_page_and_static_files_are_served(client: httpx.AsyncClient) -> No
     for number in ("6391601201", "6391601208", "127246500101", "6391600000", "6391601999", "SAL"):
         assert number in html
     assert "CEK.TELKOMPSTN.6391601201" in html and "BAYAR.TELKOMPSTN.6391601202" in html
+    assert "530000000002" in html  # PLN, as the demo's console lists it
+    assert '<link rel="icon" href="data:,">' in html  # no favicon request, no 404 in the console
+    # Every bare test number sits in a list naming its product (double click sends CEK.<product>.<n>).
+    for block in re.findall(r"<ul[^>]*>.*?</ul>", html, flags=re.S):
+        if re.search(r'class="example">[0-9]+<', block):
+            assert re.match(r'<ul data-product="[A-Z]+">', block), block[:80]
     script = await client.get("/static/app.js")
     assert script.status_code == 200 and "/chat/api/state" in script.text
     assert (await client.get("/static/style.css")).status_code == 200

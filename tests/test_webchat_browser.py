@@ -22,6 +22,7 @@ from bot.playground import BotApiEmulator
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -38,7 +39,7 @@ TOKEN = "6161:BROWSER"
 def build_bot(base_url: str) -> Application:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_chat_action(update.effective_chat.id, "typing")
-        await asyncio.sleep(1.0)  # long enough for the page to show "typing…"
+        await asyncio.sleep(1.0)  # long enough for the page to show "mengetik…" (typing)
         name = html.escape(update.effective_user.first_name)
         keyboard = InlineKeyboardMarkup(
             [
@@ -90,7 +91,11 @@ async def running() -> AsyncIterator[BotApiEmulator]:
 async def browser() -> AsyncIterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+    ):
         options.add_argument(arg)
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
     driver = await asyncio.to_thread(webdriver.Chrome, options=options, service=service)
@@ -112,6 +117,10 @@ async def test_chat_in_the_browser(running: BotApiEmulator, browser: Any) -> Non
     await asyncio.to_thread(browser.get, f"{running.url}/?user=30001&name=Sri")
     await until(browser, lambda d: "online" in d.find_element(By.ID, "status").text)
     assert browser.find_element(By.ID, "bot-name").text == "Loket Test"
+    assert "/start" in browser.find_element(By.ID, "empty").text  # an empty chat says how to begin
+    # No reply keyboard was sent: its bar must take no room (CSS display must not beat `hidden`).
+    assert not browser.find_element(By.ID, "reply-keyboard").is_displayed()
+    assert not browser.find_element(By.ID, "notice").is_displayed()
 
     def type_and_send(driver: Any) -> None:
         driver.find_element(By.ID, "text").send_keys("/start")
@@ -120,7 +129,8 @@ async def test_chat_in_the_browser(running: BotApiEmulator, browser: Any) -> Non
     await asyncio.to_thread(type_and_send, browser)
     user_bubble = await until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.user"))
     assert user_bubble[0].text.startswith("/start")
-    await until(browser, lambda d: d.find_element(By.ID, "status").text == "typing…")
+    assert not browser.find_element(By.ID, "empty").is_displayed()
+    await until(browser, lambda d: d.find_element(By.ID, "status").text == "mengetik…")
 
     bot_bubble = (await until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.bot")))[0]
     bubble_id = bot_bubble.get_attribute("id")
@@ -129,7 +139,7 @@ async def test_chat_in_the_browser(running: BotApiEmulator, browser: Any) -> Non
     assert bot_bubble.find_element(By.CSS_SELECTOR, "i").text == "Rp 150.000"
     assert "<script>alert(1)</script>" in bot_bubble.text
     assert browser.find_elements(By.CSS_SELECTOR, "#messages script") == []
-    assert await until(browser, lambda d: d.find_element(By.ID, "status").text != "typing…")
+    assert await until(browser, lambda d: d.find_element(By.ID, "status").text != "mengetik…")
     labels = [b.text for b in bot_bubble.find_elements(By.CSS_SELECTOR, "button.kb")]
     assert labels == ["Bayar", "Batal"]
 
@@ -145,6 +155,8 @@ async def test_chat_in_the_browser(running: BotApiEmulator, browser: Any) -> Non
     notice = await until(browser, lambda d: d.find_element(By.ID, "notice").text)
     assert notice == "Diproses"
     assert running.callback_queries and all(q["answered"] for q in running.callback_queries.values())
+    console = await asyncio.to_thread(browser.get_log, "browser")
+    assert [e for e in console if e["level"] in ("SEVERE", "WARNING")] == []  # e.g. no favicon 404
 
 
 async def test_side_panel_fills_the_text_box(running: BotApiEmulator, browser: Any) -> None:
@@ -153,3 +165,12 @@ async def test_side_panel_fills_the_text_box(running: BotApiEmulator, browser: A
     example = next(e for e in examples if e.text == "6391601202")
     await asyncio.to_thread(example.click)
     assert browser.find_element(By.ID, "text").get_attribute("value") == "6391601202"
+
+    # A double click sends at once; a bare number goes as a reseller check of its product,
+    # which the bot understands anywhere (a bare number outside the guided flow it does not).
+    await asyncio.to_thread(ActionChains(browser).double_click(example).perform)
+    sent = await running.wait_for(30002, lambda m: not m.from_bot)
+    assert sent.text == "CEK.TELKOMPSTN.6391601202"
+    command = next(e for e in examples if e.text == "/start")
+    await asyncio.to_thread(ActionChains(browser).double_click(command).perform)
+    await running.wait_for_text(30002, "Halo")  # a command is sent as it is, and answered

@@ -30,11 +30,18 @@ Try these in the chat (sandbox test numbers):
   Reseller:  CEK.TELKOMPSTN.6391601201   BAYAR.TELKOMPSTN.6391601202   SAL"""
 
 
+# A pending sandbox payment settles on its third status check: with the production schedule
+# (5 s, 15 s, 30 s, …) a person trying 6391601207 would wait almost a minute for the receipt.
+DEMO_POLL_INTERVALS = [2, 3, 5, 10, 30, 60, 300]
+
+
 def demo_settings(settings: Settings, base_url: str, database: Path) -> Settings:
     """The operator's settings with the demo's token, Bot API, database and sandbox."""
     admins = sorted({*settings.admin_ids, DEMO_USER_ID})
+    explicit = "status_poll_intervals" in settings.model_fields_set
     return settings.model_copy(
         update={
+            "status_poll_intervals": settings.status_poll_intervals if explicit else DEMO_POLL_INTERVALS,
             "telegram_bot_token": SecretStr(DEMO_TOKEN),
             "telegram_base_url": base_url,
             "database_path": database,

@@ -15,6 +15,7 @@
   const $notice = document.getElementById("notice");
   const $replyKb = document.getElementById("reply-keyboard");
   const $botName = document.getElementById("bot-name");
+  const $empty = document.getElementById("empty");
   const rendered = new Map(); // message_id -> element
   let since = 0;
   let typing = false;
@@ -37,9 +38,9 @@
   }
 
   function showStatus() {
-    if (!online) $status.textContent = "offline — retrying…";
-    else if (typing) $status.textContent = "typing…";
-    else $status.textContent = "online · you are user " + userId;
+    if (!online) $status.textContent = "offline — mencoba lagi…";
+    else if (typing) $status.textContent = "mengetik…";
+    else $status.textContent = "online · Anda pengguna " + userId;
     $status.classList.toggle("typing", online && typing);
   }
 
@@ -48,6 +49,7 @@
     line.className = "error-line";
     line.textContent = text;
     $messages.appendChild(line);
+    $empty.hidden = true;
     scrollDown();
   }
 
@@ -75,7 +77,7 @@
       } else if (node.tag === "spoiler") {
         el = document.createElement("span");
         el.className = "spoiler";
-        el.title = "spoiler: click to show";
+        el.title = "spoiler: klik untuk melihat";
         el.addEventListener("click", () => el.classList.add("shown"));
       } else {
         el = document.createElement("span"); // links we can't open, custom emoji: text only
@@ -178,6 +180,10 @@
     rendered.set(msg.message_id, el);
   }
 
+  function showEmptyHint() {
+    $empty.hidden = rendered.size > 0 || $messages.querySelector(".error-line") !== null;
+  }
+
   function applyReplyKeyboard(markup) {
     $replyKb.replaceChildren();
     if (!markup || !Array.isArray(markup.keyboard)) {
@@ -216,6 +222,7 @@
     if (state.bot && state.bot.first_name) $botName.textContent = state.bot.first_name;
     const atBottom = $messages.scrollHeight - $messages.scrollTop - $messages.clientHeight < 60;
     for (const msg of state.messages) applyMessage(msg);
+    showEmptyHint();
     for (const notice of state.notices || []) if (since > 0) showNotice(notice);
     applyReplyKeyboard(state.reply_keyboard);
     typing = !!state.typing;
@@ -247,7 +254,7 @@
     try {
       await api("/chat/api/send", { user_id: userId, text: text, first_name: userName });
     } catch (error) {
-      showError("Not sent: " + error.message);
+      showError("Tidak terkirim: " + error.message);
     }
   }
 
@@ -256,7 +263,7 @@
     try {
       await api("/chat/api/tap", { user_id: userId, message_id: messageId, data: data });
     } catch (error) {
-      showError("Tap failed: " + error.message);
+      showError("Tombol gagal: " + error.message);
     } finally {
       setTimeout(() => { el.disabled = false; }, 800);
     }
@@ -270,9 +277,19 @@
     $text.focus();
   });
 
+  // One click copies the example (a bare number is what the guided flow asks for); a double
+  // click sends it at once, a bare number as a reseller check of its product, which the bot
+  // understands at any point of the chat.
+  function exampleMessage(example) {
+    const text = example.textContent.trim();
+    const list = example.closest("[data-product]");
+    return list && /^[0-9]+$/.test(text) ? "CEK." + list.dataset.product + "." + text : text;
+  }
+
   for (const example of document.querySelectorAll(".example")) {
-    example.addEventListener("click", () => { $text.value = example.textContent; $text.focus(); });
-    example.addEventListener("dblclick", () => { $text.value = ""; send(example.textContent); });
+    example.title = "klik: salin · klik dua kali: kirim " + exampleMessage(example);
+    example.addEventListener("click", () => { $text.value = example.textContent.trim(); $text.focus(); });
+    example.addEventListener("dblclick", () => { $text.value = ""; send(exampleMessage(example)); });
   }
 
   document.getElementById("who").addEventListener("submit", (event) => {
