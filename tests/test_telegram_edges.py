@@ -158,3 +158,27 @@ async def test_pending_list_fits_one_message(bot: Harness) -> None:
     assert text.startswith("<b>30 transactions waiting")
     assert refs[0] in text and refs[24] in text and refs[25] not in text  # oldest first
     assert "… and 5 more." in text
+
+
+async def test_reseller_bill_with_too_little_balance_says_the_shortfall(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 10_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    tx = bot.service.history(CUSTOMER)[0]
+    text = chat.last()["text"]
+    short = f"Rp {tx.amount - 10_000:,}".replace(",", ".")
+    assert f"Saldo Anda Rp 10.000, kurang {short}." in text
+    assert "-Rp" not in text and "= " not in text
+
+
+async def test_failed_and_pending_messages_say_what_was_being_paid(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    chat = bot.chat()
+    for number in ("530000001037", PLN_PENDING):
+        await chat.says(f"CEK.PLNPOSTPAID.{number}")
+        bill = chat.last()
+        tx = bot.service.history(CUSTOMER)[0]
+        await chat.clicks(bill, f"pay:{tx.ref_id}")
+        text = bot.api.message(CUSTOMER, bill["message_id"])["text"]
+        assert ("gagal" in text) if number != PLN_PENDING else ("sedang diproses" in text)
+        assert tx.product_name in text and number in text and tx.customer_name in text

@@ -113,12 +113,17 @@ def outcome_text(lang: str, tx: Transaction) -> str:
     state = TxState(tx.state)
     if state is TxState.SUCCESS:
         return receipt_text(lang, tx)
+    # a failed or pending message replaces the bill, so it says again what was being paid
+    subject = t(
+        lang, "outcome_subject", product=tx.product_name, number=tx.customer_number, name=tx.customer_name
+    )
     if state is TxState.FAILED:
-        return t(
+        failed = t(
             lang, "failed", ref=tx.ref_id, reason=Raw(reason_text(lang, tx.reason)), amount=rupiah(tx.amount)
         )
+        return failed + "\n" + subject
     if state in (TxState.PAYING, TxState.PENDING):
-        return t(lang, "pending", ref=tx.ref_id)
+        return t(lang, "pending", ref=tx.ref_id) + "\n" + subject
     if state is TxState.CANCELLED:
         return t(lang, "state_cancelled", ref=tx.ref_id)
     if state is TxState.EXPIRED:
@@ -163,9 +168,16 @@ def reseller_bill(lang: str, tx: Transaction, balance: int) -> str:
         admin=rupiah(tx.bill.admin + tx.markup),
         total=rupiah(tx.amount),
     )
-    money = t(
-        lang, "r_balance", balance=rupiah(balance), total=rupiah(tx.amount), after=rupiah(balance - tx.amount)
-    )
+    if balance >= tx.amount:
+        money = t(
+            lang,
+            "r_balance",
+            balance=rupiah(balance),
+            total=rupiah(tx.amount),
+            after=rupiah(balance - tx.amount),
+        )
+    else:  # never a negative "after": say what is missing
+        money = t(lang, "bill_balance_short", balance=rupiah(balance), shortfall=rupiah(tx.amount - balance))
     return head + "\n" + money
 
 

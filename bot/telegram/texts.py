@@ -74,6 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "receipt_time": "Waktu: {time} WIB",
         "pending": "⏳ Transaksi {ref} sedang diproses, jangan diulang. Kami kabari begitu selesai.",
         "failed": "❌ Pembayaran {ref} gagal: {reason}\nSaldo dikembalikan: {amount}.",
+        "outcome_subject": "{product} · {number} a.n. {name}",
         "state_cancelled": "Tagihan {ref} sudah dibatalkan. Cek ulang tagihan untuk membayar.",
         "state_expired": "Tagihan {ref} sudah kedaluwarsa. Cek ulang tagihan untuk membayar.",
         "state_inquired": "Tagihan {ref} belum dibayar.",
@@ -227,6 +228,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending": "⏳ Transaction {ref} is being processed, do not repeat it.\n"
         "We will tell you when it is done.",
         "failed": "❌ Payment {ref} failed: {reason}\nRefunded to your wallet: {amount}.",
+        "outcome_subject": "{product} · {number}, {name}",
         "state_cancelled": "Bill {ref} was cancelled. Check the bill again to pay.",
         "state_expired": "Bill {ref} has expired. Check the bill again to pay.",
         "state_inquired": "Bill {ref} is not paid yet.",
