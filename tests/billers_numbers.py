@@ -82,3 +82,50 @@ CASES: list[tuple[str, str, tuple]] = [
     ("PDAMKOTA.MEDAN", "10201039", NEW_SUFFIX["1039"]),
     ("PDAMKOTA.MEDAN", "10201105", NEW_SUFFIX["1105"]),
 ]
+
+# Products of §8 that Loket does not sell; the sandbox still answers their numbers. The third
+# item is the extra inquiry field the product needs (IAK §2), or None.
+CHURCH, CHURCH_NON = "MEMBER.IAK_Church-Perpuluhan_2022", "NONMEMBER.IAK_Church-Perpuluhan_2022"
+CHURCH_OLD, CHURCH_OLD_NON = "MEMBER.Shiftsoft_MMS-Perpuluhan_2022", "NONMEMBER.Shiftsoft_MMS-Perpuluhan_2022"
+EXTRA_FIELDS: dict[str, dict] = {
+    "ESAMSAT.JABAR": {"nomor_identitas": "0212502110170100"},
+    "PBBKOT.CIMAHI": {"year": "2023"},
+    "SHOPEEPAY": {"desc": {"amount": 50000}},
+    CHURCH: {"desc": {"amount": 100000}},
+    CHURCH_NON: {"desc": {"amount": 100000}},
+    CHURCH_OLD: {"desc": {"amount": 100000}},
+    CHURCH_OLD_NON: {"desc": {"amount": 100000}},
+}
+
+REFERENCE_ONLY_CASES: list[tuple[str, str, tuple]] = [
+    # older scheme
+    ("BPJSTK", "8102051011270002", ("bill", 1)),
+    *_old("BPJSTK", "81020510112700", "03 04 05 06 07 08"),
+    ("BPJSTK", "210300016066", ("bill", 1)),
+    *_old("BPJSTKPU", "2103000160"),
+    ("BPJSTKPU", "210300016002", ("bill", 1)),
+    *_old("FNMEGA", "63916012"),
+    *_old("ESAMSAT.JABAR", "96585485235687"),
+    *_old("PBBKOT.CIMAHI", "3298010923759999"),
+    ("SHOPEEPAY", "082100000002", ("bill", 1)),
+    *_old("SHOPEEPAY", "0821000000", "03 04 05 06 07 08"),
+    *_old("PLNNONTAG", "32250300059"),
+    ("PLNNONTAG", "3225030005902", ("bill", 1)),
+    ("PLNNONH", "3225030005922", ("bill", 1)),
+    ("PLNNONH", "1811217010329", ("bill", 1)),
+    ("PLNNONH", "3226015008229", ("bill", 1)),
+    *_old(CHURCH_OLD, "10"),
+    (CHURCH_OLD, "1002", ("bill", 1)),
+    (CHURCH_OLD_NON, "1921", ("bill", 1)),
+    (CHURCH_OLD_NON, "1922", ("bill", 1)),
+    # newer scheme (BPJSTK …270001 and SHOPEEPAY 082100000001: the newer wins)
+    *_new("BPJSTK", "810205101127"),
+    *_new("BPJSTKPU", "21030001"),
+    *_new("FNMEGA", "639160"),
+    *_new("ESAMSAT.JABAR", "965854852356"),
+    *_new("PBBKOT.CIMAHI", "32980109237599"),
+    *_new("SHOPEEPAY", "08210000"),
+    *_new("PLNNONTAG", "322503000"),
+    *_new(CHURCH, "18"),
+    *_new(CHURCH_NON, "19"),
+]

@@ -32,8 +32,15 @@ PAYMENT_TABLE = {
     200: (P, Reason.IN_PROCESS), 299: (P, Reason.IN_PROCESS), 312: (F, Reason.INQUIRY_EXPIRED),
     313: (F, Reason.INQUIRY_EXPIRED), 401: (P, Reason.UNKNOWN), 402: (P, Reason.UNKNOWN),
     490: (P, Reason.UNKNOWN), 495: (P, Reason.UNKNOWN), 500: (P, Reason.UNKNOWN), -1: (P, Reason.UNKNOWN),
+    300: (P, Reason.UNKNOWN), 304: (F, Reason.WRONG_NUMBER), 321: (F, Reason.CONFIG_ERROR),
+    399: (F, Reason.BILLER_DOWN),
 }  # fmt: skip
-STATUS_TABLE = {**PAYMENT_TABLE, 188: (P, Reason.NO_PAYMENT_RECORD)}
+# On status only 0–99 and 100–199 (and 312/313, §11.2) are final; other 3xx are about the
+# status request (§13.4 "anything else … stay PENDING").
+STATUS_TABLE = {
+    **PAYMENT_TABLE, 188: (P, Reason.NO_PAYMENT_RECORD), 304: (P, Reason.WRONG_NUMBER),
+    321: (P, Reason.CONFIG_ERROR), 399: (P, Reason.BILLER_DOWN),
+}  # fmt: skip
 INQUIRY_TABLE = {
     112: Reason.BLOCKED, 181: Reason.BILLER_DOWN, 184: Reason.BILLER_DOWN, 301: Reason.LIMIT_EXCEEDED,
     302: Reason.ALREADY_PAID, 303: Reason.BILL_NOT_AVAILABLE, 304: Reason.WRONG_NUMBER,
@@ -195,6 +202,9 @@ PAY_FAULTS = {
     "500-json-failed": httpx.Response(500, json=answer(100)),
     "empty": httpx.Response(200, text=""),
     "no-code": httpx.Response(200, json={"success": False, "data": {}}),
+    "400-json-failed": httpx.Response(400, json=answer(104)),
+    "401-json-failed": httpx.Response(401, json=answer(199)),
+    "not-an-httpx-error": RuntimeError("transport bug"),
 }
 
 
@@ -234,6 +244,50 @@ async def test_inquiry_faults_are_typed(client: AyoconnectClient, fault: object,
     assert caught.value.reason is reason
 
 
+async def test_status_faults_are_pending(client: AyoconnectClient, bill: Bill) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/status")
+        for fault in (httpx.Response(503, json=answer(100)), httpx.Response(200, text="<html>")):
+            route.mock(return_value=fault)
+            assert (await client.check_status(bill)).outcome is P
+
+
+async def test_secret_and_token_never_in_errors_logs_or_results(
+    client: AyoconnectClient, bill: Bill, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    with respx.mock:
+        route = respx.post(url__startswith=BASE).mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(InquiryError) as caught:
+            await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK9")
+        paid = await client.pay(bill)
+        route.mock(return_value=httpx.Response(200, json=answer(100)))
+        status = await client.check_status(bill)
+    tokens = [call.request.headers["TOKEN"] for call in route.calls]
+    texts = [
+        str(caught.value),
+        repr(caught.value),
+        paid.model_dump_json(),
+        status.model_dump_json(),
+        caplog.text,
+    ]
+    texts.append(repr(client))
+    for text in texts:
+        assert SECRET not in text and not any(token in text for token in tokens)
+        assert not any(token.rsplit(".", 1)[1] in text for token in tokens)
+
+
+async def test_partner_products_faults_are_typed(client: AyoconnectClient) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/partner/products").mock(side_effect=httpx.ConnectError("down"))
+        with pytest.raises(InquiryError):
+            await client.partner_products()
+        route.mock(return_value=httpx.Response(200, json={"responseCode": 401, "data": {}}))
+        with pytest.raises(InquiryError) as caught:
+            await client.partner_products()
+    assert caught.value.reason is Reason.CONFIG_ERROR
+
+
 async def test_deposit_via_balance(client: AyoconnectClient) -> None:
     with respx.mock:
         route = respx.post(f"{BASE}/api/v2/partner/balance").mock(
@@ -266,3 +320,15 @@ async def test_make_biller_builds_each_provider() -> None:
     iak = make_biller(Settings(_env_file=None, BILLER="iak", IAK_USERNAME="0812", IAK_API_KEY="k"))  # type: ignore[call-arg]
     assert iak.name == "iak"
     await iak.aclose()
+
+
+async def test_inquiry_amounts_as_strings_and_doubles_become_whole_rupiah(client: AyoconnectClient) -> None:
+    data = {**INQUIRY_OK["data"], "amount": "747250", "totalAdmin": 2500.0, "processingFee": "0.00"}
+    data["billDetails"] = [{"billId": "1", "billInfo": [], "key": "Tagihan", "value": "744750"}]
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json={**INQUIRY_OK, "data": data})
+        )
+        bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK5")
+    assert (bill.total, bill.admin, bill.nominal, bill.lines[0].amount) == (747250, 2500, 744750, 744750)
+    assert all(type(v) is int for v in (bill.total, bill.admin, bill.nominal, bill.lines[0].amount))

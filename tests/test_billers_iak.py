@@ -38,13 +38,17 @@ PAYMENT_TABLE = {
     "117": (F, Reason.CONFIG_ERROR), "118": (F, Reason.CONFIG_ERROR), "201": (P, Reason.UNKNOWN),
     "77": (P, Reason.UNKNOWN), "999": (P, Reason.UNKNOWN),  # codes not in the table
 }  # fmt: skip
+# On checkstatus (sent with `status` 1 for 00, 3 for 39, 0 for 42, else 2): "no record" codes,
+# and codes that refuse the status request itself, which say nothing about the payment.
 STATUS_TABLE = {
     **PAYMENT_TABLE,
-    "42": (P, Reason.NO_PAYMENT_RECORD),
-    "06": (P, Reason.NO_PAYMENT_RECORD),
-    "02": (P, Reason.NO_PAYMENT_RECORD),
-    "103": (F, Reason.TIMEOUT),
-}
+    "42": (P, Reason.NO_PAYMENT_RECORD), "06": (P, Reason.NO_PAYMENT_RECORD),
+    "02": (P, Reason.NO_PAYMENT_RECORD), "103": (F, Reason.TIMEOUT),
+    "03": (P, Reason.CONFIG_ERROR), "33": (P, Reason.BILLER_DOWN), "91": (P, Reason.BILLER_DOWN),
+    "100": (P, Reason.CONFIG_ERROR), "101": (P, Reason.CONFIG_ERROR), "102": (P, Reason.CONFIG_ERROR),
+    "107": (P, Reason.CONFIG_ERROR), "110": (P, Reason.BILLER_DOWN), "117": (P, Reason.CONFIG_ERROR),
+    "118": (P, Reason.CONFIG_ERROR),
+}  # fmt: skip
 INQUIRY_TABLE = {
     code: (Reason.UNKNOWN if code in {"05", "39", "201", "42", "77", "999"} else reason)
     for code, (_, reason) in PAYMENT_TABLE.items()
@@ -189,7 +193,15 @@ async def test_pln_detail_with_penalty(client: IAKClient) -> None:
 
 @pytest.mark.parametrize(
     ("change", "why"),
-    [({"nominal": 129610.5}, "fractional"), ({"nominal": "12a"}, "text"), ({"tr_id": None}, "no tr_id")],
+    [
+        ({"nominal": 129610.5}, "fractional"),
+        ({"nominal": "12a"}, "text"),
+        ({"tr_id": None}, "no tr_id"),
+        ({"tr_id": 0}, "tr_id zero"),
+        ({"tr_id": "97x"}, "tr_id text"),
+        ({"tr_id": 9732432.5}, "tr_id fractional"),
+        ({"price": "137110,00"}, "price with a comma"),
+    ],
 )
 async def test_unreadable_bills_are_a_typed_inquiry_error(client: IAKClient, change: dict, why: str) -> None:
     answer = json.loads(json.dumps(INQUIRY_OK))
@@ -248,6 +260,78 @@ async def test_status_success_with_a_contradicting_status_field_stays_pending(
     assert result.outcome is P
 
 
+# `status` is the payment's own state on checkstatus: a final answer must be backed by it.
+STATUS_FIELD_CASES = [
+    ("37", 2, (F, Reason.PAYMENT_FAILED)),
+    ("37", "2", (F, Reason.PAYMENT_FAILED)),
+    ("37", None, (P, Reason.PAYMENT_FAILED)),  # no status field: not proof of a failure
+    ("37", 3, (P, Reason.UNKNOWN)),
+    ("37", 1, (P, Reason.UNKNOWN)),
+    ("37", 0, (P, Reason.UNKNOWN)),
+    ("105", 9, (P, Reason.UNKNOWN)),
+    ("103", None, (P, Reason.TIMEOUT)),  # may be the status query that timed out
+    ("100", 2, (P, Reason.CONFIG_ERROR)),  # a refused request cannot know the payment
+    ("00", None, (S, Reason.OK)),
+    ("00", 1, (S, Reason.OK)),
+    ("00", 2, (P, Reason.UNKNOWN)),
+    ("00", 3, (P, Reason.UNKNOWN)),
+]
+
+
+@pytest.mark.parametrize(("code", "state", "expected"), STATUS_FIELD_CASES)
+async def test_status_field_must_back_a_final_answer(
+    client: IAKClient, bill: Bill, code: str, state: object, expected: tuple
+) -> None:
+    answer = pay_answer(code) if state is None else pay_answer(code, status=state)
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        result = await client.check_status(bill)
+    assert (result.outcome, result.reason) == expected
+
+
+ANOTHER_TRANSACTION = {
+    "pay-success-other-tr_id": ("pay", pay_answer("00", tr_id=9999999)),
+    "pay-failed-other-tr_id": ("pay", pay_answer("37", tr_id=9999999)),
+    "pay-success-other-ref_id": ("pay", pay_answer("00", ref_id="someone-else")),
+    "pay-unreadable-tr_id": ("pay", pay_answer("00", tr_id="97x")),
+    "status-success-other-ref_id": ("status", pay_answer("00", status=1, ref_id="someone-else")),
+    "status-failed-other-tr_id": ("status", pay_answer("37", status=2, tr_id=1)),
+}
+
+
+@pytest.mark.parametrize(("call", "answer"), ANOTHER_TRANSACTION.values(), ids=list(ANOTHER_TRANSACTION))
+async def test_an_answer_about_another_transaction_settles_nothing(
+    client: IAKClient, bill: Bill, call: str, answer: dict
+) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        result = await (client.pay(bill) if call == "pay" else client.check_status(bill))
+    assert (result.outcome, result.reason) == (P, Reason.UNKNOWN)
+    assert result.raw == answer["data"]
+
+
+@pytest.mark.parametrize("tr_id", [9732432, "9732432", 9732432.0, " 9732432 "])
+async def test_the_answers_tr_id_may_be_typed_any_whole_way(
+    client: IAKClient, bill: Bill, tr_id: object
+) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer("00", tr_id=tr_id)))
+        result = await client.pay(bill)
+    assert (result.outcome, result.provider_txn_id) == (S, "9732432")
+
+
+async def test_tr_id_as_a_double_is_signed_as_an_integer(client: IAKClient) -> None:
+    answer = json.loads(json.dumps(INQUIRY_OK))
+    answer["data"]["tr_id"] = 9732432.0
+    with respx.mock:
+        route = respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+        route.mock(return_value=httpx.Response(200, json=pay_answer("00")))
+        await client.pay(bill)
+    assert bill.provider_ref == "9732432"
+    assert sent(route)["tr_id"] == "9732432" and sent(route)["sign"] == md5(USER + KEY + "9732432")
+
+
 # -- faults after a payment may have left: always PENDING ------------------------------------------
 
 
@@ -266,6 +350,8 @@ PAY_FAULTS = {
     "fractional-price": httpx.Response(200, json=pay_answer("00", price=137110.5)),
     "success-no-tr_id": httpx.Response(200, json=pay_answer("00", tr_id="")),
     "unknown-code": httpx.Response(200, json=pay_answer("250")),
+    "not-an-httpx-error": RuntimeError("transport bug"),
+    "401-html": httpx.Response(401, text="<html>Unauthorized</html>"),
 }
 
 
@@ -316,6 +402,27 @@ async def test_inquiry_faults_are_typed_errors(client: IAKClient, fault: object,
         with pytest.raises(InquiryError) as caught:
             await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
     assert caught.value.reason is reason
+
+
+PRICELIST_FAULTS = {
+    "connect-error": httpx.ConnectError("refused"),
+    "timeout": httpx.ReadTimeout("slow"),
+    "502": httpx.Response(502, text="<html>Bad Gateway</html>"),
+    "html-200": httpx.Response(200, text="<html>?</html>"),
+    "no-pasca": httpx.Response(200, json=envelope(response_code="100", message="INVALID SIGNATURE")),
+}
+
+
+@pytest.mark.parametrize("fault", PRICELIST_FAULTS.values(), ids=list(PRICELIST_FAULTS))
+async def test_pricelist_faults_are_typed_errors(client: IAKClient, fault: object) -> None:
+    with respx.mock:
+        route = respx.post(URL)
+        if isinstance(fault, Exception):
+            route.mock(side_effect=fault)
+        else:
+            route.mock(return_value=fault)
+        with pytest.raises(InquiryError):
+            await client.pricelist()
 
 
 async def test_the_client_timeout_is_the_setting(bill: Bill) -> None:

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from bot.billers import make_biller
-from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.billers.base import Bill, InquiryError, NumberRule, Outcome, Product, Reason, UnknownProduct
 from bot.billers.iak import IAKClient
 from bot.billers.sandbox import SANDBOX_API_KEY, SANDBOX_USERNAME, SandboxBiller, SandboxServer, scenario_for
 from bot.config import Settings
-from tests.billers_numbers import CASES
+from tests.billers_numbers import CASES, EXTRA_FIELDS, REFERENCE_ONLY_CASES
 
 
 def settings(**overrides: object) -> Settings:
@@ -35,8 +35,11 @@ async def biller():
 async def test_every_test_number_gives_its_documented_outcome(
     biller: IAKClient, code: str, number: str, expected: tuple
 ) -> None:
-    ref = "T" + hashlib.md5(f"{code}{number}".encode()).hexdigest()[:12]
-    product = biller.product(code)
+    await _through_the_client(biller, biller.product(code), number, expected)
+
+
+async def _through_the_client(biller: IAKClient, product: Product, number: str, expected: tuple) -> None:
+    ref = "T" + hashlib.md5(f"{product.code}{number}".encode()).hexdigest()[:12]
     if expected[0] == "inquiry":
         with pytest.raises(InquiryError) as caught:
             await biller.inquire(product, number, ref)
@@ -65,6 +68,78 @@ async def test_every_test_number_gives_its_documented_outcome(
         second = await biller.check_status(bill)
         assert first.outcome is Outcome.PENDING and second.outcome is Outcome.SUCCESS
         assert second.biller_ref
+
+
+def _call(simulator: SandboxBiller, command: str, signed_over: str, **fields: object) -> dict:
+    """One IAK request straight into the simulator, signed like a client would."""
+    sign = hashlib.md5(f"{SANDBOX_USERNAME}{SANDBOX_API_KEY}{signed_over}".encode()).hexdigest()
+    status, answer = simulator.handle(
+        {"commands": command, "username": SANDBOX_USERNAME, **fields, "sign": sign}
+    )
+    assert status == 200
+    return answer["data"]
+
+
+@pytest.mark.parametrize(
+    ("code", "number", "expected"), REFERENCE_ONLY_CASES, ids=[f"{c}-{n}" for c, n, _ in REFERENCE_ONLY_CASES]
+)
+async def test_reference_products_loket_does_not_sell_answer_their_numbers(
+    biller: IAKClient, code: str, number: str, expected: tuple
+) -> None:
+    if code not in EXTRA_FIELDS:  # the real client can ask: through it
+        rule = NumberRule(min_length=1, max_length=20)
+        product = Product(code=code, name=code, category="x", number_rule=rule, needs_month=code == "BPJSTK")
+        await _through_the_client(biller, product, number, expected)
+        return
+    simulator = biller.simulator
+    assert simulator is not None
+    ref = "X" + hashlib.md5(f"{code}{number}".encode()).hexdigest()[:12]
+    inquiry = _call(simulator, "inq-pasca", ref, code=code, hp=number, ref_id=ref, **EXTRA_FIELDS[code])
+    if expected[0] == "inquiry":
+        assert inquiry["response_code"] == expected[1]
+        return
+    assert inquiry["response_code"] == "00" and inquiry["price"] == inquiry["nominal"] + inquiry["admin"]
+    amount = EXTRA_FIELDS[code].get("desc", {}).get("amount")
+    assert amount is None or inquiry["nominal"] == amount
+    tr_id = str(inquiry["tr_id"])
+    paid = _call(simulator, "pay-pasca", tr_id, tr_id=tr_id)
+    if expected[0] == "bill":
+        assert paid["response_code"] == "00" and paid["noref"]
+    elif expected[0] == "pay":
+        assert paid["response_code"] == expected[1]
+        assert _call(simulator, "checkstatus", "cs", ref_id=ref)["status"] == 2
+    else:
+        assert paid["response_code"] == "39"
+        states = [_call(simulator, "checkstatus", "cs", ref_id=ref)["status"] for _ in range(2)]
+        assert states == [3, 1]  # SANDBOX_PENDING_CHECKS=1
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "rc"),
+    [
+        ("ESAMSAT.JABAR", {}, "107"),
+        ("PBBKOT.CIMAHI", {"year": ""}, "107"),
+        ("SHOPEEPAY", {}, "107"),
+        ("SHOPEEPAY", {"desc": {"amount": 50000.5}}, "107"),
+        ("SHOPEEPAY", {"desc": {"amount": "abc"}}, "93"),
+        ("SHOPEEPAY", {"desc": {"amount": 50}}, "93"),
+    ],
+)
+def test_products_needing_an_extra_field_refuse_an_inquiry_without_it(
+    biller: IAKClient, code: str, fields: dict, rc: str
+) -> None:
+    assert biller.simulator is not None
+    number = {"ESAMSAT.JABAR": "9658548523560000", "PBBKOT.CIMAHI": "329801092375990000"}.get(
+        code, "082100000000"
+    )
+    answer = _call(biller.simulator, "inq-pasca", "extra1", code=code, hp=number, ref_id="extra1", **fields)
+    assert answer["response_code"] == rc and "tr_id" not in answer
+
+
+async def test_reference_only_products_are_not_in_the_catalogue(biller: IAKClient) -> None:
+    for code in ("BPJSTK", "FNMEGA", "SHOPEEPAY"):
+        with pytest.raises(UnknownProduct):
+            biller.product(code)
 
 
 async def test_telkom_multi_bill_is_jaorah_with_per_month_lines(biller: IAKClient) -> None:

@@ -92,7 +92,12 @@ PAYMENT_REASONS: dict[int, Reason] = {
 
 
 def classify_payment(code: int | None, *, status: bool = False) -> tuple[Outcome, Reason]:
-    """What a payment (or, with status=True, a status) responseCode means for our money."""
+    """What a payment (or, with status=True, a status) responseCode means for our money.
+
+    300 ("inquiry ok") is no answer about a payment: pending. 301–399 refuse a payment at
+    its inquiry check (nothing charged), but on a status call only 312/313 speak of the
+    payment (§11.2); any other 3xx there is about the status request: pending (§13.4).
+    """
     if code is None:
         return Outcome.PENDING, Reason.UNKNOWN
     if 0 <= code <= 99:
@@ -105,10 +110,13 @@ def classify_payment(code: int | None, *, status: bool = False) -> tuple[Outcome
         return Outcome.FAILED, PAYMENT_REASONS.get(code, Reason.PAYMENT_FAILED)
     if 200 <= code <= 299:
         return Outcome.PENDING, Reason.IN_PROCESS
+    if code == 300:
+        return Outcome.PENDING, Reason.UNKNOWN
     if code in (312, 313):
         return Outcome.FAILED, Reason.INQUIRY_EXPIRED
-    if 300 <= code <= 399:
-        return Outcome.FAILED, INQUIRY_REASONS.get(code, Reason.PAYMENT_FAILED)
+    if 301 <= code <= 399:
+        reason = INQUIRY_REASONS.get(code, Reason.PAYMENT_FAILED)
+        return (Outcome.PENDING if status else Outcome.FAILED), reason
     return Outcome.PENDING, Reason.UNKNOWN  # outside 0–399: processing, ask status
 
 
@@ -320,7 +328,7 @@ class AyoconnectClient:
 
         try:
             response = await self._post(path, params)
-        except httpx.HTTPError as error:
+        except Exception as error:  # whatever broke, the request may have arrived
             return pending(f"{type(error).__name__} during {what}")
         try:
             body = _body(response)
@@ -328,7 +336,8 @@ class AyoconnectClient:
             return pending(f"HTTP {response.status_code}: {error}")
         code = _response_code(body)
         outcome, reason = classify_payment(code, status=status)
-        if response.status_code >= 500 and outcome is not Outcome.SUCCESS:
+        if not 200 <= response.status_code < 300 and outcome is Outcome.FAILED:
+            # An HTTP error is "processing" (§11.1), whatever code its body carries.
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         try:
@@ -353,7 +362,12 @@ class AyoconnectClient:
     # -- account -------------------------------------------------------------------------------
     async def partner_products(self) -> list[dict[str, Any]]:
         """The partner's product list, to find the real product codes."""
-        response = await self._post(PRODUCTS_PATH, {"partnerId": self._partner_id})
+        try:
+            response = await self._post(PRODUCTS_PATH, {"partnerId": self._partner_id})
+        except httpx.HTTPError as error:
+            raise InquiryError(
+                f"product list failed: {type(error).__name__}", reason=Reason.BILLER_DOWN
+            ) from None
         try:
             body = _body(response)
         except _Unreadable as error:

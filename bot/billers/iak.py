@@ -95,8 +95,17 @@ STATUS_OVERRIDES: dict[str, tuple[Outcome, Reason]] = {
     "42": (_P, Reason.NO_PAYMENT_RECORD),  # status 0: inquiry only, never paid
     "06": (_P, Reason.NO_PAYMENT_RECORD),  # ref_id unknown to IAK
     "02": (_P, Reason.NO_PAYMENT_RECORD),
-    "103": (_F, Reason.TIMEOUT),  # a settled transaction that timed out at the biller
+    "103": (_F, Reason.TIMEOUT),  # with status 2: a payment that timed out at the biller
 }
+
+# On checkstatus these codes refuse the status *request* (signature, IP, command, format,
+# account, IAK's own outage): they say nothing about the payment, which stays unknown. A
+# FAILED here would refund a payment IAK may have made (e.g. after a key or IP change).
+STATUS_REQUEST_REFUSED = frozenset({"03", "33", "91", "100", "101", "102", "107", "110", "117", "118"})
+
+# The `status` field of a checkstatus answer (IAK §4) is the payment's own state. A final
+# outcome must agree with it: SUCCESS with 1 (or no field), FAILED only with an explicit 2.
+_STATUS_FIELD = {"0": _P, "1": _S, "2": _F, "3": _P}
 
 # Inquiry answers that are a bill.
 INQUIRY_OK = frozenset({"00", "02"})
@@ -112,9 +121,21 @@ def payment_outcome(code: str) -> tuple[Outcome, Reason]:
     return RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
 
 
-def status_outcome(code: str) -> tuple[Outcome, Reason]:
-    """What a checkstatus answer with this code means; unknown codes are PENDING."""
-    return STATUS_OVERRIDES.get(code) or RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+def status_outcome(code: str, state: object = None) -> tuple[Outcome, Reason]:
+    """What a checkstatus answer with this code and `status` field means.
+
+    Unknown codes, refused status requests and answers whose `status` field does not back
+    the code are PENDING: only the follow-up (or the operator) may settle those.
+    """
+    outcome, reason = STATUS_OVERRIDES.get(code) or RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+    if code in STATUS_REQUEST_REFUSED:
+        return _P, reason  # keep the reason: the operator has something to fix
+    field = None if state is None or str(state).strip() == "" else _STATUS_FIELD.get(str(state).strip(), _P)
+    if outcome is _S and field not in (None, _S):
+        return _P, Reason.UNKNOWN
+    if outcome is _F and field is not _F:
+        return _P, reason if field is None else Reason.UNKNOWN
+    return outcome, reason
 
 
 def inquiry_reason(code: str) -> Reason:
@@ -164,6 +185,23 @@ def _desc(data: dict[str, Any]) -> dict[str, Any]:
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return {}
+
+
+def _tr_id(value: object) -> str:
+    """IAK's inquiry id as the decimal text we send back and sign, or "" when there is none.
+
+    IAK types it Integer but examples send "9732412"; a float 9732412.0 must not become the
+    text "9732412.0" (a wrong signature and a wrong id). Anything not a whole number: ValueError.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    try:
+        number = to_rupiah(value)  # the same rule as money: a whole number, however typed
+    except NotRupiah:
+        raise ValueError("tr_id is not a whole number") from None
+    if number < 0:
+        raise ValueError("tr_id is negative")
+    return "" if number == 0 else str(number)
 
 
 def _optional_rupiah(data: dict[str, Any], key: str) -> int | None:
@@ -305,8 +343,8 @@ class IAKClient:
             ) from None
 
     def _bill(self, product: Product, number: str, ref_id: str, data: dict[str, Any]) -> Bill:
-        tr_id = data["tr_id"]
-        if tr_id is None or str(tr_id).strip() == "":
+        tr_id = _tr_id(data["tr_id"])
+        if not tr_id:
             raise KeyError("tr_id")
         nominal = to_rupiah(data["nominal"])
         admin = to_rupiah(data.get("admin") or 0)
@@ -332,7 +370,7 @@ class IAKClient:
             admin=admin,
             total=total,
             cost=_optional_rupiah(data, "selling_price"),
-            provider_ref=str(tr_id).strip(),
+            provider_ref=tr_id,
             details=_details(desc),
             inquired_at=datetime.now(UTC),
             raw=data,
@@ -373,8 +411,7 @@ class IAKClient:
         command = payload["commands"]
         try:
             response = await self._post(payload)
-        except httpx.HTTPError as error:
-            # The request may have reached IAK: unclear, never failed.
+        except Exception as error:  # whatever broke, the request may have reached IAK
             log.warning("IAK %s %s: %s, treated as pending", command, bill.ref_id, type(error).__name__)
             return self._pending(bill, f"{type(error).__name__} during {command}")
         if response.status_code not in (200, 400):
@@ -387,9 +424,12 @@ class IAKClient:
         code = _code(data)
         if not code:
             return self._pending(bill, f"no response_code in {command} answer", data)
-        outcome, reason = status_outcome(code) if status else payment_outcome(code)
-        if status and code == "00" and "status" in data and str(data["status"]) != "1":
-            outcome, reason = _P, Reason.UNKNOWN  # rc and status disagree: trust neither yet
+        outcome, reason = status_outcome(code, data.get("status")) if status else payment_outcome(code)
+        if outcome is not Outcome.PENDING and not self._about(bill, data):
+            log.warning(
+                "IAK %s %s: answer names another transaction, treated as pending", command, bill.ref_id
+            )
+            return self._pending(bill, f"{command} answer is about another transaction", data)
         try:
             amount = _optional_rupiah(data, "price")
             balance = _optional_rupiah(data, "balance")
@@ -397,7 +437,7 @@ class IAKClient:
             return self._pending(bill, f"unreadable amounts in {command} answer", data)
         if balance is not None:
             self._last_balance = balance
-        if outcome is Outcome.SUCCESS and not str(data.get("tr_id") or ""):
+        if outcome is Outcome.SUCCESS and not _tr_id(data.get("tr_id")):  # _about read it already
             return self._pending(bill, f"success without tr_id in {command} answer", data)
         log.info("IAK %s %s answered rc %s: %s", command, bill.ref_id, code, outcome.value)
         return PaymentResult(
@@ -408,12 +448,24 @@ class IAKClient:
             provider_code=code,
             message=str(data.get("message") or ""),
             biller_ref=str(data.get("noref") or data.get("no_ref") or ""),
-            provider_txn_id=str(data.get("tr_id") or bill.provider_ref),
+            provider_txn_id=bill.provider_ref,  # _about checked that the answer's tr_id is this one
             amount=amount,
             deposit_balance=balance,
             paid_at=str(data.get("datetime") or ""),
             raw=data,
         )
+
+    @staticmethod
+    def _about(bill: Bill, data: dict[str, Any]) -> bool:
+        """Whether an answer's own ids (when it gives them) are this bill's tr_id and ref_id."""
+        try:
+            tr_id = _tr_id(data.get("tr_id"))
+        except ValueError:
+            return False
+        if tr_id and tr_id != bill.provider_ref:
+            return False
+        ref_id = str(data.get("ref_id") or "").strip()
+        return not ref_id or ref_id == bill.ref_id
 
     # -- the rest ------------------------------------------------------------------------------
     async def pricelist(self, product_type: str | None = None, status: str = "all") -> list[dict[str, Any]]:
@@ -421,7 +473,14 @@ class IAKClient:
         payload = {"commands": "pricelist-pasca", "username": self._username, "sign": self._sign("pl")}
         payload["status"] = status
         path = f"{PATH}/{product_type}" if product_type else PATH
-        response = await self._http.post(path, content=json.dumps(payload))
+        try:
+            response = await self._http.post(path, content=json.dumps(payload))
+        except httpx.HTTPError as error:
+            raise InquiryError(
+                f"pricelist failed: {type(error).__name__}", reason=Reason.BILLER_DOWN
+            ) from None
+        if response.status_code not in (200, 400):
+            raise InquiryError(f"HTTP {response.status_code}", reason=Reason.BILLER_DOWN)
         try:
             data = _data(response)
         except _Unreadable as error:

@@ -8,14 +8,17 @@ Test numbers (IAK reference §8), checked in this order:
 1. the older scheme `<base><01..08>`: 01 one bill, 02 several bills, 03 inquiry timeout (103),
    04 already paid (01), 05 wrong number (14), 06 payment failed (37), 07 payment pending
    (39), 08 biller error at payment (105). Where an older number is also listed by the newer
-   scheme (PLN 530000000001, BPJS 8801234560001) the newer, current meaning wins.
+   scheme (PLN 530000000001, BPJS 8801234560001, BPJSTK …270001, SHOPEEPAY 082100000001)
+   the newer, current meaning wins.
 2. the newer scheme `<prefix><stage><rc>`: stage 0 answers rc at inquiry, stage 1 answers rc
    at payment, `0000` one bill, `0999`/`1999` several bills. Any known rc works, not only the
    listed ones (IAK's "test other response scenarios").
 3. any other number that passes the product's rule: a deterministic bill derived from the
    number, paid successfully, so any well-formed number works in a demo.
-Pending payments answer 39 to the first `sandbox_pending_checks` checkstatus calls and then
-settle to SUCCESS.
+Products of §8 that Loket does not sell (BPJSTK, FNMEGA, E-Samsat, PBB, ShopeePay, …) are
+answered too; those that need an extra inquiry field (nomor_identitas, year, desc.amount)
+get rc 107 without it. Pending payments answer 39 to the first `sandbox_pending_checks`
+checkstatus calls and then settle to SUCCESS.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bot.billers.base import InvalidCustomerNumber, Product
+from bot.billers.base import InvalidCustomerNumber, NumberRule, Product
 from bot.billers.catalog import iak_catalog
 from bot.billers.iak import RESPONSE_CODES, sign
 from bot.config import Settings
@@ -43,10 +46,45 @@ START_BALANCE = 1_000_000_000
 FIRST_TR_ID = 9_732_400
 
 _PDAM = ("PDAMKOTA.SURABAYA", "PDAMKOTA.MEDAN", "AETRA")
+_CHURCH_OLD = "MEMBER.Shiftsoft_MMS-Perpuluhan_2022"
+_CHURCH_OLD_NON = "NONMEMBER.Shiftsoft_MMS-Perpuluhan_2022"
+_CHURCH = "MEMBER.IAK_Church-Perpuluhan_2022"
+_CHURCH_NON = "NONMEMBER.IAK_Church-Perpuluhan_2022"
+
+# Products of IAK §8 that Loket does not sell (the chat offers `iak_catalog()`), kept so the
+# sandbox answers every documented test number for any IAK client, ours or another.
+_ANY_NUMBER = NumberRule(min_length=4, max_length=20)
+REFERENCE_ONLY: tuple[Product, ...] = tuple(
+    Product(code=code, name=name, category=category, number_rule=_ANY_NUMBER, needs_month=code == "BPJSTK")
+    for code, name, category in (
+        ("BPJSTK", "BPJS Ketenagakerjaan BPU", "bpjs"),
+        ("BPJSTKPU", "BPJS Ketenagakerjaan PU", "bpjs"),
+        ("FNMEGA", "Mega Finance", "finance"),
+        ("PLNNONTAG", "PLN Non-Taglis", "pln"),
+        ("PLNNONH", "PLN Non-Taglis (lama)", "pln"),
+        ("ESAMSAT.JABAR", "E-Samsat Jawa Barat", "tax"),
+        ("PBBKOT.CIMAHI", "PBB Kota Cimahi", "tax"),
+        ("SHOPEEPAY", "ShopeePay", "emoney"),
+        (_CHURCH, "Persembahan Gereja (anggota)", "church"),
+        (_CHURCH_NON, "Persembahan Gereja (umum)", "church"),
+        (_CHURCH_OLD, "Persembahan Gereja (anggota, lama)", "church"),
+        (_CHURCH_OLD_NON, "Persembahan Gereja (umum, lama)", "church"),
+    )
+)
+# The inquiry field each of these needs besides code/hp (IAK §2); without it: rc 107.
+EXTRA_FIELD = {
+    "ESAMSAT.JABAR": "nomor_identitas",
+    "PBBKOT.CIMAHI": "year",
+    "SHOPEEPAY": "desc.amount",
+    _CHURCH: "desc.amount",
+    _CHURCH_NON: "desc.amount",
+    _CHURCH_OLD: "desc.amount",
+    _CHURCH_OLD_NON: "desc.amount",
+}
 
 # Older scheme: base -> products it answers for; the last two digits pick the scenario.
 OLD_BASES: dict[str, tuple[str, ...]] = {
-    "63916012": ("TELKOMPSTN",),
+    "63916012": ("TELKOMPSTN", "FNMEGA"),
     "089912345": ("HPTHREE",),
     "1272465001": ("TVTLKMV",),
     "10721614": ("TVBIG",),
@@ -55,10 +93,25 @@ OLD_BASES: dict[str, tuple[str, ...]] = {
     "01100146": ("PGAS",),
     "017830": ("CBN",),
     "102020": _PDAM,
+    "81020510112700": ("BPJSTK",),
+    "2103000160": ("BPJSTKPU",),
+    "32250300059": ("PLNNONTAG",),
+    "96585485235687": ("ESAMSAT.JABAR",),
+    "3298010923759999": ("PBBKOT.CIMAHI",),
+    "0821000000": ("SHOPEEPAY",),
+    "10": (_CHURCH_OLD,),
 }
-OLD_EXTRA_SUCCESS = {"01927101": "CBN"}
+OLD_EXTRA_SUCCESS = {
+    "01927101": "CBN",
+    "210300016066": "BPJSTK",  # REF's PU number under the BPU code
+    "3225030005922": "PLNNONH",
+    "1811217010329": "PLNNONH",
+    "3226015008229": "PLNNONH",
+    "1921": _CHURCH_OLD_NON,
+    "1922": _CHURCH_OLD_NON,
+}
 NEW_PREFIXES: dict[str, tuple[str, ...]] = {
-    "639160": ("TELKOMPSTN",),
+    "639160": ("TELKOMPSTN", "FNMEGA"),
     "0899123": ("HPTHREE",),
     "12724650": ("TVTLKMV",),
     "107216": ("TVBIG",),
@@ -67,8 +120,16 @@ NEW_PREFIXES: dict[str, tuple[str, ...]] = {
     "011001": ("PGAS",),
     "0192": ("CBN",),
     "1020": _PDAM,
+    "810205101127": ("BPJSTK",),
+    "21030001": ("BPJSTKPU",),
+    "322503000": ("PLNNONTAG",),
+    "965854852356": ("ESAMSAT.JABAR",),
+    "32980109237599": ("PBBKOT.CIMAHI",),
+    "08210000": ("SHOPEEPAY",),
+    "18": (_CHURCH,),
+    "19": (_CHURCH_NON,),
 }
-NEW_WINS = {"530000000001", "8801234560001"}
+NEW_WINS = {"530000000001", "8801234560001", "8102051011270001", "082100000001"}
 MULTI_BILLS = {"TELKOMPSTN": 3, "PLNPOSTPAID": 8, "PDAMKOTA.MEDAN": 4}
 ADMIN_PER_BILL = {"PLNPOSTPAID": 3000, "BPJS": 2500, "AETRA": 2000}
 _OLD_SUFFIX = {"03": ("inquiry", "103"), "04": ("inquiry", "01"), "05": ("inquiry", "14")}
@@ -177,7 +238,7 @@ class SandboxBiller:
         self.api_key = key if settings.iak_username and key else SANDBOX_API_KEY
         self.latency = settings.sandbox_latency
         self.pending_checks = settings.sandbox_pending_checks
-        self.products: dict[str, Product] = {p.code: p for p in iak_catalog()}
+        self.products: dict[str, Product] = {p.code: p for p in (*iak_catalog(), *REFERENCE_ONLY)}
         self.state = SandboxState()
         self.today = today
         self._lock = asyncio.Lock()
@@ -241,6 +302,11 @@ class SandboxBiller:
             product.number_rule.check(hp)
         except InvalidCustomerNumber:
             return {"response_code": "14", "message": "INCORRECT DESTINATION NUMBER", "ref_id": ref_id}
+        extra = _extra_field(p, EXTRA_FIELD.get(code, ""))
+        if extra is None:
+            return {"response_code": "107", "message": f"MISSING {EXTRA_FIELD[code]}", "ref_id": ref_id}
+        if EXTRA_FIELD.get(code) == "desc.amount" and not (extra.isdigit() and int(extra) >= 10_000):
+            return {"response_code": "93", "message": "INVALID AMOUNT", "ref_id": ref_id}
         scenario = scenario_for(code, hp)
         base = {"code": code, "hp": hp, "ref_id": ref_id}
         if scenario.inquiry_rc != "00":
@@ -254,22 +320,27 @@ class SandboxBiller:
         months = min(12, max(1, int(month))) if month.isdigit() and product.needs_month else 1
         tr_id = self.state.next_tr_id
         self.state.next_tr_id += 1
-        data = {**base, "tr_id": tr_id, **self._bill(product, hp, scenario, months)}
+        data = {**base, "tr_id": tr_id, **self._bill(product, hp, scenario, months, extra)}
         data.update(response_code="00", message="INQUIRY SUCCESS")
         self.state.inquiries[tr_id] = Inquiry(tr_id, ref_id, code, hp, scenario, data)
         self.state.by_ref[ref_id] = tr_id
         return data
 
-    def _bill(self, product: Product, hp: str, scenario: Scenario, months: int) -> dict[str, Any]:
+    def _bill(
+        self, product: Product, hp: str, scenario: Scenario, months: int, extra: str = ""
+    ) -> dict[str, Any]:
         seed = _seed(product.code, hp)
         name = scenario.name or NAMES[seed % len(NAMES)]
         admin_each = ADMIN_PER_BILL.get(product.code, 2500)
         periods = _months_back(
-            scenario.bills if product.code != "BPJS" else months, self.today or date.today()
+            scenario.bills if not product.needs_month else months, self.today or date.today()
         )
+        chosen = int(extra) if EXTRA_FIELD.get(product.code) == "desc.amount" else None
+        if product.code == "PBBKOT.CIMAHI":
+            periods = [(f"PBB {extra}", extra)]
         details, nominal = [], 0
         for index, (label, _) in enumerate(periods):
-            amount = 40_000 + ((seed >> (index * 7)) % 400) * 500  # whole hundreds of rupiah
+            amount = chosen or 40_000 + ((seed >> (index * 7)) % 400) * 500  # whole hundreds of rupiah
             nominal += amount
             details.append({"periode": label, "nilai_tagihan": str(amount), "admin": str(admin_each)})
         admin = admin_each * len(periods)
@@ -286,6 +357,8 @@ class SandboxBiller:
                 "lembar_tagihan": len(periods),
                 "tagihan": {"detail": details},
             }
+        elif product.code == "ESAMSAT.JABAR":
+            desc.update(nomor_identitas=extra, merek_kb="HONDA", tahun_buatan="2019")
         elif product.code == "BPJS":
             desc = {
                 "kode_cabang": "0901",
@@ -392,6 +465,18 @@ class SandboxBiller:
     def payments(self) -> dict[str, int]:
         """{ref_id: number of pay-pasca requests received} for tests and the e2e check."""
         return dict(self.state.pay_requests_by_ref)
+
+
+def _extra_field(payload: dict[str, Any], name: str) -> str | None:
+    """The text of an extra inquiry field ("desc.amount" is nested), "" when none is needed."""
+    if not name:
+        return ""
+    value: Any = payload
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None or isinstance(value, bool | float) or not str(value).strip():
+        return None  # a float amount is refused like a missing one: rupiah are whole
+    return str(value).strip()
 
 
 def _answer(data: dict[str, Any]) -> dict[str, Any]:
