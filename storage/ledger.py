@@ -308,5 +308,20 @@ class Ledger:
             ],
         )  # fmt: skip
 
+    def provider_acknowledged(self, ref_id: str) -> bool:
+        """Did a pending answer (pay or status) say the provider is processing this payment?
+
+        Only "in process" (IAK 39, Ayoconnect 102/108/2xx) says so; "unknown" (our timeout, a
+        5xx) and an error about the status request itself do not.
+        """
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM transaction_events WHERE ref_id = :r AND to_state = 'PENDING'"
+            " AND reason = 'in_process')"
+            " OR EXISTS (SELECT 1 FROM status_checks WHERE ref_id = :r AND outcome = 'PENDING'"
+            " AND reason = 'in_process')",
+            {"r": ref_id},
+        ).fetchone()
+        return bool(row[0])
+
     def status_checks(self, ref_id: str) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM status_checks WHERE ref_id = ? ORDER BY check_id", [ref_id]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -221,7 +221,9 @@ async def test_follow_up_flags_a_stuck_payment_once_and_tells_observers(service,
     stuck = service.get(tx.ref_id, USER)
     assert stuck.state is TxState.PENDING and stuck.flagged and stuck.next_check_at is None
     assert told == [(TxState.PENDING, True)]
-    assert stuck.checks == 3 + 1  # 5, 20, 50 s, then 50 s + 1 h; 50 s + 2 h is past the 2 h window
+    # checked at 1 h (due since 5 s) and 2 h (due since 50 s + 1 h): the schedule is by time, so
+    # a late round does not replay the missed checks; the next one, 50 s + 2 h, is past the window
+    assert stuck.checks == 2
     assert service.pending() == [stuck]
     biller.settle(tx.ref_id, paid=True)
     assert (await service.refresh(tx.ref_id, ADMIN)).state is TxState.SUCCESS  # admins see all
@@ -431,3 +433,80 @@ async def test_a_settled_transaction_holds_everything_a_receipt_shows(tmp_path, 
     assert receipt.biller_ref == "NOREF" + tx.ref_id[-4:] and receipt.provider_txn_id == "T1"
     assert receipt.paid_at == receipt.settled_at == clock()
     assert receipt.created_at < receipt.paid_at
+
+
+# -- races and the no-record rule ------------------------------------------------------------------
+async def test_refresh_taps_do_not_use_up_the_follow_up_window(service, biller, clock):
+    biller.pay_mode = "pending"
+    told = []
+
+    async def observer(tx):
+        told.append(tx.flagged)
+
+    service.add_observer(observer)
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(tx.ref_id, USER)
+    for _ in range(45):  # an impatient user within the first minute
+        clock.advance(1)
+        await service.refresh(tx.ref_id, USER)
+    after = service.get(tx.ref_id, USER)
+    assert (after.state, after.checks, after.flagged) == (TxState.PENDING, 45, False)
+    assert told == []
+    assert after.next_check_at == after.paid_at + timedelta(seconds=50)  # the schedule, by time
+    clock.advance(5)
+    assert await service.follow_up_once() == 1  # still followed in the background
+
+
+async def test_no_record_while_our_pay_request_is_in_flight_does_not_fail_it(tmp_path, clock):
+    biller = FakeBiller(delay=0.05)  # the request is slow to reach the provider
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock, NO_RECORD_GRACE_SECONDS=0)
+    svc.top_up(ADMIN, USER, 500_000)
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    paying = asyncio.create_task(svc.pay(tx.ref_id, USER))
+    await asyncio.sleep(0.01)
+    clock.advance(10)
+    checked = await svc.refresh(tx.ref_id, USER)  # the provider has no record yet
+    assert (checked.state, checked.reason) == (TxState.PENDING, Reason.NO_PAYMENT_RECORD)
+    assert svc.balance(USER) == 500_000 - tx.amount
+    paid = await paying
+    assert paid.state is TxState.SUCCESS
+    assert [e.kind for e in svc.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+    assert svc.balance(USER) == 500_000 - tx.amount and biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_no_record_after_the_provider_said_in_process_is_not_believed(service, biller, clock):
+    biller.pay_mode = "pending"  # the provider answered 39: it has the payment
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(tx.ref_id, USER)
+    biller.truth[tx.ref_id] = "none"  # then its status call glitches: "not received" / 188
+    clock.advance(3600)
+    still = await service.refresh(tx.ref_id, USER)
+    assert still.state is TxState.PENDING
+    assert service.balance(USER) == 500_000 - tx.amount
+    assert [e.kind for e in service.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+    clock.advance(3 * 3600)
+    await service.follow_up_once()
+    assert service.get(tx.ref_id, USER).state is TxState.PENDING  # left to the operator
+    assert biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_a_late_answer_contradicting_a_final_state_changes_nothing_and_is_logged(
+    tmp_path, clock, caplog
+):
+    biller = FakeBiller(delay=0.05)
+    path = tmp_path / "db.sqlite3"
+    bot = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=0)
+    other = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=0)  # another process
+    bot.top_up(ADMIN, USER, 500_000)
+    tx = await bot.inquire(USER, "TELKOMPSTN", NUMBER)
+    paying = asyncio.create_task(bot.pay(tx.ref_id, USER))
+    await asyncio.sleep(0.01)
+    clock.advance(10)
+    assert (await other.refresh(tx.ref_id, USER)).state is TxState.FAILED  # knew of no request
+    before = wallet_sums(bot.ledger.db, USER)
+    with caplog.at_level("ERROR", logger="bot.payments.service"):
+        late = await paying
+    assert late.state is TxState.FAILED  # final never changes
+    assert wallet_sums(bot.ledger.db, USER) == before
+    assert any("reconcile" in r.getMessage() and tx.ref_id in r.getMessage() for r in caplog.records)
+    assert bot.ledger.status_checks(tx.ref_id)[-1]["outcome"] == "SUCCESS"  # kept for audit

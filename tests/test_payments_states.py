@@ -10,7 +10,7 @@ import pytest
 
 from bot.billers.base import Bill
 from bot.payments.errors import IllegalTransition
-from bot.payments.follow_up import next_check_at
+from bot.payments.follow_up import next_check_after, next_check_at
 from bot.payments.models import TRANSITIONS, EntryKind, Role, Transaction, TxState
 from bot.payments.states import transition
 from storage.db import open_database
@@ -100,3 +100,13 @@ def test_follow_up_schedule_is_cumulative_then_hourly_then_over():
     assert offsets[3:5] == [50 + 3600, 50 + 7200]
     assert offsets[5] is None  # 50 + 3 h > 3 h: flag instead
     assert all(o is None for o in offsets[5:])
+
+
+def test_the_next_check_depends_on_the_time_not_on_how_many_checks_were_made():
+    def after(seconds):
+        due = next_check_after(NOW, NOW + timedelta(seconds=seconds), [5, 15, 30], follow_hours=3)
+        return None if due is None else int((due - NOW).total_seconds())
+
+    assert [after(s) for s in (0, 4, 5, 19, 20, 49)] == [5, 5, 20, 20, 50, 50]
+    assert after(50) == after(3000) == 50 + 3600  # a late follower does not replay missed checks
+    assert after(50 + 7200) is None  # 50 s + 3 h is past the 3 h window: flag

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.payments.models import EntryKind
+from bot.payments.models import TRANSITIONS, EntryKind, TxState
 from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
 from storage.ledger import Ledger
 
@@ -152,10 +152,10 @@ def test_a_transaction_has_at_most_one_debit_and_one_refund(db):
     ledger = Ledger(db)
     ledger.add_entry(42, EntryKind.TOPUP, 5000, NOW)
     ledger.add_entry(42, EntryKind.DEBIT, -1100, NOW, ref_id="LK1")
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE|one debit"):
         ledger.add_entry(42, EntryKind.DEBIT, -1100, NOW, ref_id="LK1")
     ledger.add_entry(42, EntryKind.REFUND, 1100, NOW, ref_id="LK1")
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE|one refund"):
         ledger.add_entry(42, EntryKind.REFUND, 1100, NOW, ref_id="LK1")
     assert ledger.balance(42) == 5000
 
@@ -200,3 +200,129 @@ def test_naive_datetimes_are_refused(db):
     _user(db)
     with pytest.raises(ValueError, match="naive"):
         Ledger(db).add_entry(42, EntryKind.TOPUP, 5, datetime(2026, 1, 1))
+
+
+def _plain(path):
+    """A connection like the sqlite3 shell's: no recursive_triggers, no foreign keys."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    return conn
+
+
+def test_replace_cannot_rewrite_append_only_rows_even_from_a_plain_connection(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    db = open_database(path)
+    _user(db)
+    _tx(db, state="SUCCESS")
+    ledger = Ledger(db)
+    ledger.add_entry(42, EntryKind.TOPUP, 5000, NOW)
+    db.execute(
+        "INSERT INTO transaction_events (ref_id, to_state, cause, created_at)"
+        " VALUES ('LK1', 'SUCCESS', 'x', ?)",
+        [NOW.isoformat()],
+    )
+    db.execute(
+        "INSERT INTO status_checks (ref_id, state, cause, outcome, created_at)"
+        " VALUES ('LK1', 'SUCCESS', 'status', 'SUCCESS', ?)",
+        [NOW.isoformat()],
+    )
+    from tests.core_fakes import snapshot
+
+    before = snapshot(db)
+    conn = _plain(path)
+    forged = [
+        "INSERT OR REPLACE INTO wallet_entries (entry_id, user_id, kind, amount, created_at, balance_after)"
+        " VALUES (1, 42, 'topup', 900000, 'x', 905000)",
+        "REPLACE INTO transaction_events (event_id, ref_id, to_state, cause, created_at)"
+        " VALUES (1, 'LK1', 'FAILED', 'forged', 'x')",
+        "REPLACE INTO status_checks (check_id, ref_id, state, cause, outcome, created_at)"
+        " VALUES (1, 'LK1', 'FAILED', 'forged', 'FAILED', 'x')",
+        "REPLACE INTO transactions (ref_id, user_id, provider, product_code, customer_number, bill,"
+        " bill_total, markup, amount, state, created_at, updated_at)"
+        " VALUES ('LK1', 42, 'f', 'X', '1', '{}', 1, 0, 1, 'PENDING', 'x', 'x')",
+    ]
+    for sql in forged:
+        with pytest.raises(sqlite3.IntegrityError, match=r"append-only|never replaced"):
+            conn.execute(sql)
+    conn.close()
+    assert snapshot(db) == before
+
+
+def test_a_second_refund_cannot_replace_the_first(db):
+    _user(db)
+    _tx(db)
+    ledger = Ledger(db)
+    ledger.add_entry(42, EntryKind.TOPUP, 5000, NOW)
+    ledger.add_entry(42, EntryKind.DEBIT, -1100, NOW, ref_id="LK1")
+    ledger.add_entry(42, EntryKind.REFUND, 1100, NOW, ref_id="LK1")
+    with pytest.raises(sqlite3.IntegrityError, match="one debit and one refund"):
+        db.execute(
+            "INSERT OR REPLACE INTO wallet_entries (user_id, kind, amount, ref_id, created_at, balance_after)"
+            " VALUES (42, 'refund', 1100, 'LK1', ?, 6100)",
+            [NOW.isoformat()],
+        )
+    assert [e.kind for e in ledger.entries_for("LK1")] == [EntryKind.DEBIT, EntryKind.REFUND]
+
+
+@pytest.mark.parametrize("from_state", list(TxState))
+def test_the_database_knows_the_same_state_machine(tmp_path, from_state):
+    """Raw SQL, bypassing bot/payments/states.py, can make exactly the moves in TRANSITIONS."""
+    path = tmp_path / "db.sqlite3"
+    db = open_database(path)
+    _user(db)
+    for to_state in TxState:
+        if to_state is from_state:
+            continue
+        ref = f"LK{from_state.value[:3]}{to_state.value[:3]}"
+        _tx(db, ref_id=ref, state=from_state.value)
+        conn = _plain(path)
+        try:
+            conn.execute("UPDATE transactions SET state = ? WHERE ref_id = ?", [to_state.value, ref])
+            moved = True
+        except sqlite3.IntegrityError:
+            moved = False
+        conn.close()
+        assert moved == (to_state in TRANSITIONS[from_state]), (from_state, to_state)
+
+
+def test_a_settled_receipt_never_changes_but_notify_may(db):
+    _user(db)
+    _tx(db, state="SUCCESS")
+    for column, value in [("biller_ref", "FORGED"), ("bill", '{"x": 1}'), ("customer_number", "999"),
+                          ("paid_at", "x"), ("reason", "ok"), ("cost", 1)]:  # fmt: skip
+        with pytest.raises(sqlite3.IntegrityError, match="never change"):
+            db.execute(f"UPDATE transactions SET {column} = ? WHERE ref_id = 'LK1'", [value])
+    db.execute("UPDATE transactions SET notify = '{}', flagged = 1 WHERE ref_id = 'LK1'")
+    _tx(db, ref_id="LK2", state="PENDING")
+    db.execute("UPDATE transactions SET biller_ref = 'B', checks = 3 WHERE ref_id = 'LK2'")  # open: fine
+    with pytest.raises(sqlite3.IntegrityError, match="never change"):
+        db.execute("UPDATE transactions SET bill = '{}x' WHERE ref_id = 'LK2'")
+
+
+def test_a_v2_database_is_upgraded_to_refuse_replace(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = connect(path)
+    assert migrate(old, target=2) == 2
+    _user(old)
+    old.execute(
+        "INSERT INTO wallet_entries (user_id, kind, amount, created_at, balance_after)"
+        " VALUES (42, 'topup', 5000, ?, 5000)",
+        [NOW.isoformat()],
+    )
+    old.conn.close()
+    conn = _plain(path)
+    conn.execute(  # before v3: the forgery went through
+        "REPLACE INTO wallet_entries (entry_id, user_id, kind, amount, created_at, balance_after)"
+        " VALUES (1, 42, 'topup', 6000, 'x', 11000)"
+    )
+    conn.close()
+    db = open_database(path)
+    assert schema_version(db) == LATEST_VERSION >= 3
+    assert Ledger(db).balance(42) == 6000  # data kept
+    conn = _plain(path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute(
+            "REPLACE INTO wallet_entries (entry_id, user_id, kind, amount, created_at, balance_after)"
+            " VALUES (1, 42, 'topup', 7000, 'x', 13000)"
+        )
+    conn.close()

@@ -4,6 +4,9 @@ Checks are counted from `paid_at`: the k-th check (0-based) is due at paid_at pl
 the first k+1 STATUS_POLL_INTERVALS; once those are used up, every hour. A check that would
 fall after STATUS_FOLLOW_HOURS is not scheduled: the transaction is flagged instead (it stays
 PENDING, money untouched, and the operator settles it with the provider).
+
+The schedule is a function of time, not of how many checks were made: a user tapping
+"refresh" twenty times, or a follower that was asleep, must not use up the 24 hours early.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ def next_check_at(
     if offset > follow_hours * HOURLY:
         return None
     return paid_at + timedelta(seconds=offset)
+
+
+def next_check_after(
+    paid_at: datetime, now: datetime, intervals: list[int], follow_hours: int
+) -> datetime | None:
+    """The first scheduled check strictly after `now`, or None once the window is over."""
+    k = 0
+    while (due := next_check_at(paid_at, k, intervals, follow_hours)) is not None:
+        if due > now:
+            return due
+        k += 1
+    return None
 
 
 class StatusFollower:

@@ -33,7 +33,7 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
-from bot.payments.follow_up import StatusFollower, next_check_at
+from bot.payments.follow_up import StatusFollower, next_check_after
 from bot.payments.models import (
     OPEN_PAYMENT_STATES,
     EntryKind,
@@ -88,6 +88,8 @@ class PaymentService:
         self.settings = settings
         self._now = clock
         self._observers: list[Observer] = []
+        # pay requests of this process still waiting for their answer (see _no_record_is_final)
+        self._in_flight: set[str] = set()
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
 
     # -- users --------------------------------------------------------------------------------
@@ -213,9 +215,9 @@ class PaymentService:
             return transition(self.ledger, tx, TxState.CANCELLED, cause="cancel", now=now)
 
     # -- payment -------------------------------------------------------------------------------
-    def _first_check(self, paid_at: datetime, checks: int) -> datetime | None:
-        return next_check_at(
-            paid_at, checks, self.settings.status_poll_intervals, self.settings.status_follow_hours
+    def _next_check(self, paid_at: datetime, now: datetime) -> datetime | None:
+        return next_check_after(
+            paid_at, now, self.settings.status_poll_intervals, self.settings.status_follow_hours
         )
 
     async def pay(self, ref_id: str, user_id: int) -> Transaction:
@@ -241,7 +243,7 @@ class PaymentService:
                     cause="pay",
                     now=now,
                     paid_at=now,
-                    next_check_at=self._first_check(now, 0),
+                    next_check_at=self._next_check(now, now),
                 )
                 self.ledger.add_entry(
                     tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
@@ -250,11 +252,14 @@ class PaymentService:
             raise InquiryExpired(expired)
         self._follower.wake()
         # Committed: from here on the money is spoken for and only the status call settles it.
+        self._in_flight.add(ref_id)
         try:
             result = await self.biller.pay(tx.bill)
         except Exception as error:  # the request may have left: unclear, never failed
             log.warning("pay %s raised %s: kept pending", ref_id, type(error).__name__)
             result = self._unclear(tx, f"{type(error).__name__} during payment")
+        finally:
+            self._in_flight.discard(ref_id)
         return await self._record(ref_id, result, "pay_answer")
 
     def _unclear(self, tx: Transaction, message: str) -> PaymentResult:
@@ -276,10 +281,20 @@ class PaymentService:
         request may still be on its way, so such an answer means *wait*. Once
         NO_RECORD_GRACE_SECONDS have passed since paid_at, the request never reached the
         provider: the payment is FAILED and refunded. It is never sent a second time.
+
+        Two cases where "no record" is not believed, because we know better and a refund could
+        pay the bill out of the operator's pocket:
+        - this process's pay request is still waiting for its answer (a slow biller, a status
+          check racing it): the request may land after the status call; the pay answer decides;
+        - the provider already said it had the payment ("in process": IAK 39, Ayoconnect
+          102/108/2xx), in the pay answer or an earlier status answer: a later "no record" is the
+          provider's glitch. It stays PENDING and is flagged for the operator after the window.
         """
-        if tx.paid_at is None:
+        if tx.paid_at is None or tx.ref_id in self._in_flight:
             return False
-        return (now - tx.paid_at).total_seconds() >= self.settings.no_record_grace_seconds
+        if (now - tx.paid_at).total_seconds() < self.settings.no_record_grace_seconds:
+            return False
+        return not self.ledger.provider_acknowledged(tx.ref_id)
 
     async def _record(self, ref_id: str, result: PaymentResult, cause: str) -> Transaction:
         """Store a pay or status answer; notify observers after the commit when it matters."""
@@ -296,6 +311,12 @@ class PaymentService:
                 raise TransactionNotFound(ref_id)
             if tx.state not in OPEN_PAYMENT_STATES:  # settled meanwhile: keep the answer for audit
                 self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
+                if self._contradicts(tx.state, result.outcome):
+                    # a final state never changes, so the money has to be put right by a person
+                    log.error(
+                        "%s is %s but the provider now answers %s (%s): reconcile by hand",
+                        ref_id, tx.state.value, result.outcome.value, result.provider_code,
+                    )  # fmt: skip
                 return tx, False
             outcome = result.outcome
             is_status = cause in STATUS_CAUSES
@@ -336,7 +357,7 @@ class PaymentService:
                 )
                 return tx, True
             assert tx.paid_at is not None
-            due = self._first_check(tx.paid_at, checks)
+            due = self._next_check(tx.paid_at, now)
             newly_flagged = due is None and not tx.flagged
             fields: dict[str, Any] = {
                 "checks": checks,
@@ -352,6 +373,13 @@ class PaymentService:
                 self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
                 tx = self.ledger.get_transaction(ref_id) or tx
             return tx, newly_flagged
+
+    @staticmethod
+    def _contradicts(state: TxState, outcome: Outcome) -> bool:
+        """A late answer that says the opposite of a settled payment (refunded but paid, ...)."""
+        return (state is TxState.FAILED and outcome is Outcome.SUCCESS) or (
+            state is TxState.SUCCESS and outcome is Outcome.FAILED
+        )
 
     async def _check(self, tx: Transaction, cause: str) -> Transaction:
         """One status call for an open payment (never a pay call), recorded."""
