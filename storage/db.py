@@ -218,11 +218,29 @@ def _script(sql: str) -> Callable[[sqlite_utils.Database], None]:
     return apply
 
 
+_V4 = """
+-- The deposit balance each biller answer carried (IAK reports it in pay and status answers and
+-- has no balance call): /deposit shows the last one, also after a restart. Append-only.
+CREATE TABLE deposit_reports (
+    report_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (typeof(amount) = 'integer'),
+    ref_id TEXT REFERENCES transactions(ref_id),
+    created_at TEXT NOT NULL
+);
+CREATE TRIGGER deposit_reports_no_update BEFORE UPDATE ON deposit_reports
+BEGIN SELECT RAISE(ABORT, 'deposit_reports are append-only'); END;
+CREATE TRIGGER deposit_reports_no_delete BEFORE DELETE ON deposit_reports
+BEGIN SELECT RAISE(ABORT, 'deposit_reports are append-only'); END;
+"""
+
+
 # (version, name, apply). Append new versions; never edit a released one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "users, transactions, wallet entries, events, append-only triggers", _script(_V1)),
     (2, "status checks, PTB persistence tables", _script(_V2)),
     (3, "refuse REPLACE on append-only tables; state machine and receipt triggers", _script(_V3)),
+    (4, "deposit balances reported by the biller", _script(_V4)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -308,6 +308,24 @@ class Ledger:
             ],
         )  # fmt: skip
 
+    def record_deposit(self, provider: str, amount: int, ref_id: str | None, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO deposit_reports (provider, amount, ref_id, created_at) VALUES (?, ?, ?, ?)",
+            [provider, int(amount), ref_id, ts(now)],
+        )
+
+    def last_deposit(self, provider: str) -> tuple[int, datetime] | None:
+        row = self.db.execute(
+            "SELECT amount, created_at FROM deposit_reports WHERE provider = ?"
+            " ORDER BY report_id DESC LIMIT 1",
+            [provider],
+        ).fetchone()
+        if row is None:
+            return None
+        at = parse_ts(row[1])
+        assert at is not None
+        return int(row[0]), at
+
     def provider_acknowledged(self, ref_id: str) -> bool:
         """Did a pending answer (pay or status) say the provider is processing this payment?
 

@@ -17,7 +17,7 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
-from bot.payments.models import EntryKind, Role, TxState
+from bot.payments.models import Deposit, EntryKind, Role, TxState
 from bot.payments.service import PaymentService, _utcnow, new_ref_id
 from storage.db import open_database
 from storage.ledger import Ledger
@@ -364,9 +364,32 @@ async def test_history_search_stats_and_deposit(service, biller, clock):
     assert (stats.count, stats.success, stats.failed, stats.pending) == (2, 1, 1, 0)
     assert (stats.volume, stats.profit) == (101_500, 3000)
     assert service.stats(date(2026, 2, 28)).count == 0
-    assert await service.deposit() == 5_000_000
+    assert await service.deposit() == Deposit(amount=5_000_000)  # the balance call, asked now
     service.set_notify(open_.ref_id, {"chat_id": 9, "message_id": 3, "lang": "en"})
     assert service.get(open_.ref_id, USER).notify == {"chat_id": 9, "message_id": 3, "lang": "en"}
+
+
+async def test_deposit_without_a_balance_call_is_the_last_reported_even_after_a_restart(tmp_path):
+    """IAK postpaid has no balance call; its pay and status answers carry the deposit."""
+    s = settings()
+    biller = make_biller(s)  # the sandbox speaks IAK: deposit() is only what answers told it
+    path = tmp_path / "db.sqlite3"
+    svc = PaymentService(Ledger(open_database(path)), biller, s)
+    assert await svc.deposit() is None
+    svc.top_up(ADMIN, USER, 1_000_000)
+    tx = await svc.pay((await svc.inquire(USER, "TELKOMPSTN", "6391600000")).ref_id, USER)
+    told = tx and await biller.deposit()
+    assert told is not None
+    await biller.aclose()
+
+    fresh = make_biller(s)  # a restart: the client remembers nothing
+    assert await fresh.deposit() is None
+    again = PaymentService(Ledger(open_database(path)), fresh, s)
+    report = await again.deposit()
+    assert report is not None and report.amount == told and report.as_of is not None
+    rows = list(again.ledger.db.query("SELECT provider, amount, ref_id FROM deposit_reports"))
+    assert rows == [{"provider": fresh.name, "amount": told, "ref_id": tx.ref_id}]
+    await fresh.aclose()
 
 
 # -- concurrency ----------------------------------------------------------------------------------------

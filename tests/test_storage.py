@@ -97,6 +97,19 @@ def test_wallet_entries_are_append_only(db):
     assert Ledger(db).balance(42) == 5000
 
 
+def test_deposit_reports_are_append_only_whole_rupiah(db):
+    ledger = Ledger(db)
+    assert ledger.last_deposit("iak") is None
+    ledger.record_deposit("iak", 997_161_249, None, NOW)
+    assert ledger.last_deposit("iak") == (997_161_249, NOW) and ledger.last_deposit("ayoconnect") is None
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE deposit_reports SET amount = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM deposit_reports")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO deposit_reports (provider, amount, created_at) VALUES ('iak', 1.5, 'x')")
+
+
 def test_transaction_events_are_append_only(db):
     _user(db)
     _tx(db)

@@ -182,3 +182,20 @@ async def test_failed_and_pending_messages_say_what_was_being_paid(bot: Harness)
         text = bot.api.message(CUSTOMER, bill["message_id"])["text"]
         assert ("gagal" in text) if number != PLN_PENDING else ("sedang diproses" in text)
         assert tx.product_name in text and number in text and tx.customer_name in text
+
+
+async def test_deposit_after_a_restart_is_the_last_reported_with_its_time(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as first:
+        first.fund(CUSTOMER, 1_000_000)
+        chat = first.chat()
+        await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+        tx = first.service.history(CUSTOMER)[0]
+        await chat.clicks(chat.last(), f"pay:{tx.ref_id}")
+        told = await first.biller.deposit()
+        assert told is not None
+    async with Harness(tmp_path) as second:  # a new sandbox client: it knows no balance
+        admin = second.chat(ADMIN, "id", "Op")
+        await admin.says("/deposit")
+        text = admin.last()["text"]
+        amount = f"Rp {told:,}".replace(",", ".")
+        assert text.startswith(f"Deposit di biller: {amount}\n(dilaporkan biller ") and "WIB" in text

@@ -123,6 +123,13 @@ class TransactionEvent(BaseModel):
     created_at: datetime
 
 
+class Deposit(BaseModel):
+    """The operator's deposit at the biller: asked just now, or the last figure a biller answer carried."""
+
+    amount: int
+    as_of: datetime | None = None  # None: the biller's balance call answered just now
+
+
 class Stats(BaseModel):
     day: str
     count: int

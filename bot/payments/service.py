@@ -36,6 +36,7 @@ from bot.payments.errors import (
 from bot.payments.follow_up import StatusFollower, next_check_after
 from bot.payments.models import (
     OPEN_PAYMENT_STATES,
+    Deposit,
     EntryKind,
     Role,
     Stats,
@@ -309,6 +310,8 @@ class PaymentService:
             tx = self.ledger.get_transaction(ref_id)
             if tx is None:
                 raise TransactionNotFound(ref_id)
+            if result.deposit_balance is not None:
+                self.ledger.record_deposit(self.biller.name, result.deposit_balance, ref_id, now)
             if tx.state not in OPEN_PAYMENT_STATES:  # settled meanwhile: keep the answer for audit
                 self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
                 if self._contradicts(tx.state, result.outcome):
@@ -457,8 +460,13 @@ class PaymentService:
             )
 
     # -- operator ------------------------------------------------------------------------------
-    async def deposit(self) -> int | None:
-        return await self.biller.deposit()
+    async def deposit(self) -> Deposit | None:
+        """The biller's balance call when it has one, else the last balance an answer carried."""
+        amount = await self.biller.deposit()
+        if amount is not None:
+            return Deposit(amount=amount)
+        last = self.ledger.last_deposit(self.biller.name)
+        return Deposit(amount=last[0], as_of=last[1]) if last is not None else None
 
     def stats(self, day: date | None = None) -> Stats:
         """Payments started on `day` (Asia/Jakarta; today by default) and how they ended."""

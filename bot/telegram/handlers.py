@@ -589,13 +589,13 @@ class LoketHandlers:
         await self._wallet_command(
             update, context, min_args=2, usage="usage_topup", parse=parse_amount,
             apply=self.service.top_up, done="topup_done", notice="topup_notice",
-        )
+        )  # fmt: skip
 
     async def adjust(self, update: Update, context: Context) -> None:
         await self._wallet_command(
             update, context, min_args=3, usage="usage_adjust", parse=parse_signed_amount,
             apply=self.service.adjust, done="adjust_done", notice=None,
-        )
+        )  # fmt: skip
 
     async def _wallet_command(
         self,
@@ -660,11 +660,16 @@ class LoketHandlers:
             await self.unknown_command(update, context)
             return
         lang = self.lang(update)
-        amount = await self.service.deposit()
-        if amount is None:
+        deposit = await self.service.deposit()
+        if deposit is None:
             await self.reply(update, t(lang, "deposit_none"))
+        elif deposit.as_of is None:
+            await self.reply(update, t(lang, "deposit", amount=render.rupiah(deposit.amount)))
         else:
-            await self.reply(update, t(lang, "deposit", amount=render.rupiah(amount)))
+            time = render.jakarta_time(deposit.as_of)
+            await self.reply(
+                update, t(lang, "deposit_as_of", amount=render.rupiah(deposit.amount), time=time)
+            )
 
     async def stats(self, update: Update, context: Context) -> None:
         if not self.is_admin(update):

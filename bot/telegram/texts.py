@@ -135,6 +135,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "adjust_done": "Koreksi {amount} untuk {user_id}. Saldo sekarang {balance}.",
         "topup_notice": "Saldo Anda bertambah {amount}. Saldo sekarang {balance}.",
         "deposit": "Deposit di biller: {amount}",
+        "deposit_as_of": "Deposit di biller: {amount}\n"
+        "(dilaporkan biller {time} WIB, bersama transaksi terakhir)",
         "deposit_none": "Biller belum melaporkan saldo deposit. Biller tanpa cek saldo (IAK) "
         "melaporkannya di setiap pembayaran, jadi saldo tampil setelah transaksi pertama.",
         "stats": "<b>Statistik {day}</b>\nTransaksi: {count}\nSukses: {success}\nGagal: {failed}\n"
@@ -290,6 +292,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "adjust_done": "Adjusted {amount} for {user_id}. Balance now {balance}.",
         "topup_notice": "Your wallet received {amount}. Balance now {balance}.",
         "deposit": "Deposit at the biller: {amount}",
+        "deposit_as_of": "Deposit at the biller: {amount}\n"
+        "(reported by the biller at {time} WIB, with the last transaction)",
         "deposit_none": "The biller has not reported a deposit balance yet. A biller without a balance "
         "call (IAK) reports it with every payment, so it shows after the first one.",
         "stats": "<b>Statistics {day}</b>\nTransactions: {count}\nSuccess: {success}\nFailed: {failed}\n"
