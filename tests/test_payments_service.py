@@ -520,6 +520,12 @@ async def test_a_late_answer_contradicting_a_final_state_changes_nothing_and_is_
     path = tmp_path / "db.sqlite3"
     bot = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=0)
     other = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=0)  # another process
+    alarms: list[tuple[str, str, str]] = []
+
+    async def alarm(tx, result):
+        alarms.append((tx.ref_id, tx.state.value, result.outcome.value))
+
+    bot.add_alarm(alarm)
     bot.top_up(ADMIN, USER, 500_000)
     tx = await bot.inquire(USER, "TELKOMPSTN", NUMBER)
     paying = asyncio.create_task(bot.pay(tx.ref_id, USER))
@@ -533,3 +539,4 @@ async def test_a_late_answer_contradicting_a_final_state_changes_nothing_and_is_
     assert wallet_sums(bot.ledger.db, USER) == before
     assert any("reconcile" in r.getMessage() and tx.ref_id in r.getMessage() for r in caplog.records)
     assert bot.ledger.status_checks(tx.ref_id)[-1]["outcome"] == "SUCCESS"  # kept for audit
+    assert alarms == [(tx.ref_id, "FAILED", "SUCCESS")]  # the operator is told, once

@@ -199,3 +199,27 @@ async def test_deposit_after_a_restart_is_the_last_reported_with_its_time(tmp_pa
         text = admin.last()["text"]
         amount = f"Rp {told:,}".replace(",", ".")
         assert text.startswith(f"Deposit di biller: {amount}\n(dilaporkan biller ") and "WIB" in text
+
+
+async def test_operators_are_told_when_the_biller_contradicts_a_settled_payment(bot: Harness) -> None:
+    from bot.billers.base import Outcome, PaymentResult, Reason
+
+    bot.fund(CUSTOMER, 1_000_000)
+    op = bot.chat(ADMIN, "en", "Op")
+    await op.says("/start")  # the operator's language is known from here on
+    chat = bot.chat()
+    await chat.says("CEK.PLNPOSTPAID.530000001037")
+    tx = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(chat.last(), f"pay:{tx.ref_id}")
+    failed = bot.service.get(tx.ref_id, CUSTOMER)
+    assert failed.state is TxState.FAILED
+    late = PaymentResult(
+        outcome=Outcome.SUCCESS, reason=Reason.OK, provider="sandbox", ref_id=tx.ref_id, provider_code="00"
+    )
+    before = bot.service.balance(CUSTOMER)
+    await bot.service._record(tx.ref_id, late, "status")  # a late answer, as the core gets one
+    assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.FAILED
+    assert bot.service.balance(CUSTOMER) == before
+    text = bot.api.last_text(ADMIN)
+    assert text.startswith("🚨 Transaction") and tx.ref_id in text and "FAILED" in text
+    assert "answers SUCCESS (code 00)" in text and str(CUSTOMER) in text and "/adjust" in text

@@ -52,6 +52,7 @@ from storage.ledger import Ledger
 log = logging.getLogger(__name__)
 
 Observer = Callable[[Transaction], Awaitable[None]]
+Alarm = Callable[[Transaction, PaymentResult], Awaitable[None]]
 JAKARTA = timezone(timedelta(hours=7), "WIB")  # Indonesia has no daylight saving time
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REF_ID_MAX = 20
@@ -89,6 +90,7 @@ class PaymentService:
         self.settings = settings
         self._now = clock
         self._observers: list[Observer] = []
+        self._alarms: list[Alarm] = []
         # pay requests of this process still waiting for their answer (see _no_record_is_final)
         self._in_flight: set[str] = set()
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
@@ -126,6 +128,17 @@ class PaymentService:
     # -- observers -----------------------------------------------------------------------------
     def add_observer(self, callback: Observer) -> None:
         self._observers.append(callback)
+
+    def add_alarm(self, callback: Alarm) -> None:
+        """Told when a provider contradicts a settled payment: only a person can put that right."""
+        self._alarms.append(callback)
+
+    async def _raise_alarm(self, tx: Transaction, result: PaymentResult) -> None:
+        for callback in list(self._alarms):
+            try:
+                await callback(tx, result)
+            except Exception:
+                log.exception("alarm callback failed for %s", tx.ref_id)
 
     async def _notify(self, tx: Transaction) -> None:
         for callback in list(self._observers):
@@ -302,6 +315,8 @@ class PaymentService:
         tx, tell = self._apply_answer(ref_id, result, cause)
         if tell:
             await self._notify(tx)
+        elif self._contradicts(tx.state, result.outcome):
+            await self._raise_alarm(tx, result)
         return tx
 
     def _apply_answer(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:

@@ -23,7 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.billers.base import Biller
 from bot.config import Settings
-from bot.telegram.handlers import LoketHandlers, make_observer, register
+from bot.telegram.handlers import LoketHandlers, make_alarm, make_observer, register
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
 from bot.telegram.texts import TEXTS
@@ -62,7 +62,10 @@ def build_application(
     application = builder.build()
     processor.application = application
     register(application, LoketHandlers(service, settings, biller.products()))
-    service.add_observer(make_observer(application, settings.admin_ids, settings.status_follow_hours))
+    service.add_observer(
+        make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
+    )
+    service.add_alarm(make_alarm(application, service, settings.admin_ids))
     return application
 
 

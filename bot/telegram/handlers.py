@@ -33,6 +33,7 @@ from bot.billers.base import (
     CATEGORIES,
     InquiryError,
     InvalidCustomerNumber,
+    PaymentResult,
     Product,
     Reason,
     UnknownProduct,
@@ -727,6 +728,7 @@ def make_observer(
     application: Application[Any, Any, Any, Any, Any, Any],
     admin_ids: list[int] | None = None,
     follow_hours: int = 24,
+    service: Any = None,
 ) -> Any:
     """The core's observer: edit the transaction's message into its outcome, or send a new one.
 
@@ -739,7 +741,7 @@ def make_observer(
     async def tell_operators(tx: Transaction) -> None:
         for admin_id in admin_ids or []:
             text = t(
-                "id",
+                _operator_lang(service, admin_id),
                 "flagged_admin",
                 ref=tx.ref_id,
                 product=tx.product_code,
@@ -770,6 +772,44 @@ def make_observer(
             await application.bot.send_message(chat_id, text, parse_mode=HTML)
 
     return on_settled
+
+
+def _operator_lang(service: Any, admin_id: int) -> str:
+    """The operator's own language when they have used the bot, else Indonesian."""
+    user = service.get_user(admin_id) if service is not None else None
+    return user.language if user is not None else "id"
+
+
+def make_alarm(
+    application: Application[Any, Any, Any, Any, Any, Any], service: Any, admin_ids: list[int]
+) -> Any:
+    """The core's alarm: a provider contradicts a settled payment (e.g. refunded, then paid).
+
+    A final state never changes and no money moves by itself, so the operators are told at
+    once, with what to check; they put it right with the biller and /adjust.
+    """
+
+    async def on_alarm(tx: Transaction, result: PaymentResult) -> None:
+        for admin_id in admin_ids:
+            lang = _operator_lang(service, admin_id)
+            text = t(
+                lang,
+                "contradiction_admin",
+                ref=tx.ref_id,
+                product=tx.product_code,
+                number=tx.customer_number,
+                amount=render.rupiah(tx.amount),
+                state=render.state_text(lang, tx.state),
+                outcome=render.state_text(lang, TxState(result.outcome.value)),
+                code=result.provider_code or "-",
+                user_id=tx.user_id,
+            )
+            try:
+                await application.bot.send_message(admin_id, text, parse_mode=HTML)
+            except TelegramError as error:
+                log.warning("could not tell operator %s about %s: %s", admin_id, tx.ref_id, error)
+
+    return on_alarm
 
 
 async def on_error(update: object, context: Context) -> None:

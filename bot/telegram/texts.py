@@ -149,6 +149,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
         "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+        "contradiction_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}, {amount}) tercatat "
+        "{state}, tetapi biller kini menjawab {outcome} (kode {code}). Status dan saldo tidak diubah "
+        "otomatis: cocokkan dengan biller, lalu koreksi saldo pengguna {user_id} dengan /adjust bila perlu.",
         "state_SUCCESS": "SUKSES",
         "state_FAILED": "GAGAL",
         "state_PENDING": "DIPROSES",
@@ -307,6 +310,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
         "is still debited.",
         "error_generic": "Sorry, something went wrong. Please try again shortly.",
+        "contradiction_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}, {amount}) is recorded "
+        "as {state}, but the biller now answers {outcome} (code {code}). Neither the state nor any "
+        "wallet changes by itself: check with the biller, then correct user {user_id}'s wallet with "
+        "/adjust if needed.",
         "state_SUCCESS": "SUCCESS",
         "state_FAILED": "FAILED",
         "state_PENDING": "PROCESSING",
