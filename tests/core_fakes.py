@@ -63,6 +63,7 @@ class FakeBiller:
         self.cost = cost
         self.delay = delay
         self.pay_mode = "success"
+        self.charged: int | None = None  # the total a success answer names (None: not told)
         self.truth: dict[str, str] = {}
         self.pay_requests: Counter[str] = Counter()
         self.status_requests: Counter[str] = Counter()
@@ -114,6 +115,7 @@ class FakeBiller:
             message=f"{'status' if status else 'pay'} {truth}",
             biller_ref="NOREF" + bill.ref_id[-4:] if truth == "paid" else "",
             provider_txn_id=bill.provider_ref,
+            amount=self.charged if truth == "paid" else None,
         )
 
     async def pay(self, bill: Bill) -> PaymentResult:

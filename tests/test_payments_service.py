@@ -392,6 +392,23 @@ async def test_deposit_without_a_balance_call_is_the_last_reported_even_after_a_
     await fresh.aclose()
 
 
+async def test_a_success_naming_another_total_raises_the_alarm_once(service, biller):
+    alarms = []
+
+    async def alarm(tx, result):
+        alarms.append((tx.state, result.amount))
+
+    service.add_alarm(alarm)
+    biller.charged = 100_000  # the bill's total: nothing to reconcile
+    fine = await service.pay((await service.inquire(USER, "TELKOMPSTN", NUMBER)).ref_id, USER)
+    assert fine.state is TxState.SUCCESS and alarms == []
+    biller.charged = 102_500
+    odd = await service.pay((await service.inquire(USER, "TELKOMPSTN", NUMBER)).ref_id, USER)
+    assert odd.state is TxState.SUCCESS and odd.bill_total == 100_000
+    assert alarms == [(TxState.SUCCESS, 102_500)]
+    assert service.balance(USER) == 500_000 - fine.amount - odd.amount  # what each user confirmed
+
+
 # -- concurrency ----------------------------------------------------------------------------------------
 async def test_fifty_simultaneous_pays_reach_the_sandbox_once(tmp_path):
     s = settings(SANDBOX_LATENCY=0.01)

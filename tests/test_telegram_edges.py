@@ -223,3 +223,24 @@ async def test_operators_are_told_when_the_biller_contradicts_a_settled_payment(
     text = bot.api.last_text(ADMIN)
     assert text.startswith("🚨 Transaction") and tx.ref_id in text and "FAILED" in text
     assert "answers SUCCESS (code 00)" in text and str(CUSTOMER) in text and "/adjust" in text
+
+
+async def test_a_success_for_another_total_than_the_bill_is_flagged_to_operators(bot: Harness) -> None:
+    from bot.billers.base import Outcome, PaymentResult, Reason
+
+    bot.fund(CUSTOMER, 1_000_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    tx = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(chat.last(), f"pay:{tx.ref_id}")
+    assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+    assert bot.api.sent("sendMessage", ADMIN) == []  # the sandbox charged the bill's total: quiet
+    odd = PaymentResult(
+        outcome=Outcome.SUCCESS, reason=Reason.OK, provider="sandbox", ref_id=tx.ref_id,
+        provider_code="00", amount=tx.bill_total + 2_500,
+    )  # fmt: skip
+    await bot.service._record(tx.ref_id, odd, "status")
+    text = bot.api.last_text(ADMIN)
+    assert text.startswith("🚨 Transaksi") and tx.ref_id in text
+    bill, charged = (f"Rp {v:,}".replace(",", ".") for v in (tx.bill_total, tx.bill_total + 2_500))
+    assert f"total {charged}, bukan {bill}" in text

@@ -315,9 +315,23 @@ class PaymentService:
         tx, tell = self._apply_answer(ref_id, result, cause)
         if tell:
             await self._notify(tx)
-        elif self._contradicts(tx.state, result.outcome):
+        if self.needs_reconciling(tx, result):
             await self._raise_alarm(tx, result)
         return tx
+
+    @classmethod
+    def needs_reconciling(cls, tx: Transaction, result: PaymentResult) -> bool:
+        """An answer only a person can square with our books: it contradicts the settled state,
+        or a success names another total than the bill the user confirmed (we paid that bill's
+        total; a biller that took more or less must be checked)."""
+        if cls._contradicts(tx.state, result.outcome):
+            return True
+        return (
+            tx.state is TxState.SUCCESS
+            and result.outcome is Outcome.SUCCESS
+            and result.amount is not None
+            and result.amount != tx.bill_total
+        )
 
     def _apply_answer(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:
         now = self._now()

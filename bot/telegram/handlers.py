@@ -783,7 +783,8 @@ def _operator_lang(service: Any, admin_id: int) -> str:
 def make_alarm(
     application: Application[Any, Any, Any, Any, Any, Any], service: Any, admin_ids: list[int]
 ) -> Any:
-    """The core's alarm: a provider contradicts a settled payment (e.g. refunded, then paid).
+    """The core's alarm: a provider contradicts a settled payment (e.g. refunded, then paid),
+    or a success names another total than the bill the user confirmed.
 
     A final state never changes and no money moves by itself, so the operators are told at
     once, with what to check; they put it right with the biller and /adjust.
@@ -792,9 +793,12 @@ def make_alarm(
     async def on_alarm(tx: Transaction, result: PaymentResult) -> None:
         for admin_id in admin_ids:
             lang = _operator_lang(service, admin_id)
+            contradicts = result.outcome.value != tx.state.value
             text = t(
                 lang,
-                "contradiction_admin",
+                "contradiction_admin" if contradicts else "amount_mismatch_admin",
+                bill=render.rupiah(tx.bill_total),
+                charged=render.rupiah(result.amount or 0),
                 ref=tx.ref_id,
                 product=tx.product_code,
                 number=tx.customer_number,

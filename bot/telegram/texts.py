@@ -149,6 +149,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
         "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+        "amount_mismatch_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}) sukses, tetapi biller "
+        "mencatat total {charged}, bukan {bill} seperti tagihan yang dikonfirmasi pengguna {user_id}. "
+        "Cocokkan dengan biller.",
         "contradiction_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}, {amount}) tercatat "
         "{state}, tetapi biller kini menjawab {outcome} (kode {code}). Status dan saldo tidak diubah "
         "otomatis: cocokkan dengan biller, lalu koreksi saldo pengguna {user_id} dengan /adjust bila perlu.",
@@ -310,6 +313,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
         "is still debited.",
         "error_generic": "Sorry, something went wrong. Please try again shortly.",
+        "amount_mismatch_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}) succeeded, but the "
+        "biller recorded a total of {charged}, not the {bill} of the bill user {user_id} confirmed. "
+        "Check with the biller.",
         "contradiction_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}, {amount}) is recorded "
         "as {state}, but the biller now answers {outcome} (code {code}). Neither the state nor any "
         "wallet changes by itself: check with the biller, then correct user {user_id}'s wallet with "
