@@ -236,6 +236,18 @@ class Ledger:
             "customer_number = ? AND user_id = ?", [customer_number, user_id], "created_at DESC", limit
         )
 
+    def open_payment_of_bill(
+        self, product_code: str, customer_number: str, other_than: str
+    ) -> Transaction | None:
+        """A PAYING/PENDING payment of the same product and customer number, by anyone."""
+        found = self._transactions(
+            f"product_code = ? AND customer_number = ? AND ref_id != ? AND state IN {OPEN_SQL}",
+            [product_code, customer_number, other_than],
+            "paid_at",
+            1,
+        )
+        return found[0] if found else None
+
     def open_payments(self) -> list[Transaction]:
         """PAYING/PENDING transactions, oldest payment first."""
         return self._transactions(f"state IN {OPEN_SQL}", [], "paid_at, rowid", 1_000_000)

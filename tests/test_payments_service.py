@@ -392,6 +392,30 @@ async def test_deposit_without_a_balance_call_is_the_last_reported_even_after_a_
     await fresh.aclose()
 
 
+async def test_a_bill_still_with_the_biller_is_not_paid_again_by_anyone(service, biller, clock):
+    from bot.payments.errors import BillBeingPaid
+
+    service.top_up(ADMIN, OTHER, 500_000)
+    biller.pay_mode = "pending"
+    first = await service.pay((await service.inquire(USER, "TELKOMPSTN", NUMBER)).ref_id, USER)
+    assert first.state is TxState.PENDING
+    mine = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    theirs = await service.inquire(OTHER, "TELKOMPSTN", NUMBER)  # a reseller paying the same bill
+    other_number = await service.inquire(USER, "TELKOMPSTN", "02187654321")
+    before = snapshot(service.ledger.db)
+    for tx, user in ((mine, USER), (theirs, OTHER)):
+        with pytest.raises(BillBeingPaid) as refused:
+            await service.pay(tx.ref_id, user)
+        assert refused.value.other.ref_id == first.ref_id
+    assert snapshot(service.ledger.db) == before  # nothing debited, nothing moved
+    assert biller.pay_requests == {first.ref_id: 1}
+    assert (await service.pay(other_number.ref_id, USER)).state is TxState.PENDING  # another bill: fine
+    biller.settle(first.ref_id, paid=False)
+    clock.advance(60)
+    assert (await service.refresh(first.ref_id, USER)).state is TxState.FAILED
+    assert (await service.pay(mine.ref_id, USER)).state is TxState.PENDING  # settled: may pay again
+
+
 async def test_a_success_naming_another_total_raises_the_alarm_once(service, biller):
     alarms = []
 

@@ -142,15 +142,25 @@ async def test_handled_updates_are_remembered_across_a_restart(tmp_path: Path) -
         assert second.service.balance(CUSTOMER) == 51_000
 
 
-async def test_pending_list_fits_one_message(bot: Harness) -> None:
-    bot.fund(CUSTOMER, 50_000_000)
-    chat = bot.chat()
-    refs = []
-    for _ in range(30):
-        await chat.says(f"CEK.PLNPOSTPAID.{PLN_PENDING}")
-        ref = bot.service.history(CUSTOMER)[0].ref_id
-        await chat.clicks(chat.last(), f"pay:{ref}")
-        refs.append(ref)
+async def test_pending_list_fits_one_message(tmp_path: Path) -> None:
+    from tests.core_fakes import FakeBiller
+
+    biller = FakeBiller()
+    biller.pay_mode = "pending"  # every payment stays with the biller, whatever the number
+    async with Harness(tmp_path, biller=biller) as bot:
+        bot.fund(CUSTOMER, 50_000_000)
+        chat = bot.chat()
+        refs = []
+        for i in range(30):
+            await chat.says(f"CEK.TELKOMPSTN.021555{i:04d}")
+            ref = bot.service.history(CUSTOMER)[0].ref_id
+            await chat.clicks(chat.last(), f"pay:{ref}")
+            refs.append(ref)
+        assert len(bot.service.pending()) == 30
+        await _check_pending_list(bot, refs)
+
+
+async def _check_pending_list(bot: Harness, refs: list[str]) -> None:
     admin = bot.chat(ADMIN, "en", "Op")
     await admin.says("/pending")
     text = admin.last()["text"]
@@ -244,3 +254,25 @@ async def test_a_success_for_another_total_than_the_bill_is_flagged_to_operators
     assert text.startswith("🚨 Transaksi") and tx.ref_id in text
     bill, charged = (f"Rp {v:,}".replace(",", ".") for v in (tx.bill_total, tx.bill_total + 2_500))
     assert f"total {charged}, bukan {bill}" in text
+
+
+async def test_paying_a_bill_that_is_still_with_the_biller_is_refused_clearly(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    chat = bot.chat()
+    await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+    first = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(chat.last(), f"pay:{first.ref_id}")
+    assert bot.service.get(first.ref_id, CUSTOMER).state is TxState.PENDING
+    balance = bot.service.balance(CUSTOMER)
+    await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")  # the reseller tries again
+    bill = chat.last()
+    second = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(bill, f"pay:{second.ref_id}")
+    text = bot.api.message(CUSTOMER, bill["message_id"])["text"]
+    assert f"sedang dibayar lewat transaksi {first.ref_id}, jangan diulang" in text
+    assert chat.buttons(bot.api.message(CUSTOMER, bill["message_id"])) == [
+        f"pay:{second.ref_id}", f"cancel:{second.ref_id}"
+    ]
+    assert bot.service.balance(CUSTOMER) == balance
+    assert bot.service.get(second.ref_id, CUSTOMER).state is TxState.INQUIRED
+    assert bot.biller.simulator.payments() == {first.ref_id: 1}

@@ -54,6 +54,19 @@ class NotPayable(PaymentError):
         return self.transaction.state
 
 
+class BillBeingPaid(PaymentError):
+    """Another payment of the same bill (product and customer number) is still with the biller.
+
+    Paying again now could pay the bill twice: the biller may not know yet that the first one
+    went through. Wait for it to settle (the chat says "jangan diulang").
+    """
+
+    def __init__(self, transaction: Transaction, other: Transaction) -> None:
+        super().__init__(f"{transaction.ref_id}: the same bill is being paid by {other.ref_id}")
+        self.transaction = transaction
+        self.other = other
+
+
 class IllegalTransition(PaymentError):
     def __init__(self, ref_id: str, from_state: TxState, to_state: TxState) -> None:
         super().__init__(f"{ref_id}: {from_state} -> {to_state} is not allowed")

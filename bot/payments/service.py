@@ -27,6 +27,7 @@ from typing import Any
 from bot.billers.base import Biller, InquiryError, Outcome, PaymentResult, Reason
 from bot.config import Settings
 from bot.payments.errors import (
+    BillBeingPaid,
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
@@ -247,6 +248,9 @@ class PaymentService:
                     self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
                 )
             else:
+                other = self.ledger.open_payment_of_bill(tx.product_code, tx.customer_number, tx.ref_id)
+                if other is not None:
+                    raise BillBeingPaid(tx, other)
                 balance = self.ledger.balance(tx.user_id)
                 if balance < tx.amount:
                     raise InsufficientBalance(balance, tx.amount)

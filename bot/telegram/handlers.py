@@ -39,6 +39,7 @@ from bot.billers.base import (
     UnknownProduct,
 )
 from bot.payments.errors import (
+    BillBeingPaid,
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
@@ -368,6 +369,14 @@ class LoketHandlers:
             return
         except InquiryExpired as error:
             await self.edit(query, render.outcome_text(lang, error.transaction))
+            return
+        except BillBeingPaid as error:
+            note = t(lang, "bill_being_paid", ref=error.other.ref_id)
+            await self.edit(
+                query,
+                render.bill_text(lang, tx, self.service.balance(user_id)) + "\n\n" + note,
+                keyboards.bill(lang, tx),
+            )
             return
         except InsufficientBalance as error:
             text = (

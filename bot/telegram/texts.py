@@ -79,6 +79,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "state_expired": "Tagihan {ref} sudah kedaluwarsa. Cek ulang tagihan untuk membayar.",
         "state_inquired": "Tagihan {ref} belum dibayar.",
         "already_paying": "Transaksi {ref} sudah dibayar atau sedang diproses, jangan diulang.",
+        "bill_being_paid": "⏳ Tagihan ini sedang dibayar lewat transaksi {ref}, jangan diulang. "
+        "Tunggu hasilnya; saldo Anda tidak dipotong.",
         "cb_cancelled": "Tagihan dibatalkan.",
         "cb_done": "Sudah diproses.",
         "cb_unknown": "Tombol ini tidak berlaku lagi.",
@@ -241,6 +243,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "state_expired": "Bill {ref} has expired. Check the bill again to pay.",
         "state_inquired": "Bill {ref} is not paid yet.",
         "already_paying": "Transaction {ref} is already paid or being processed, do not repeat it.",
+        "bill_being_paid": "⏳ This bill is being paid by transaction {ref}, do not repeat it. "
+        "Wait for its result; your wallet was not charged.",
         "cb_cancelled": "Bill cancelled.",
         "cb_done": "Already handled.",
         "cb_unknown": "This button is no longer valid.",
