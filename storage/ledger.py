@@ -248,6 +248,18 @@ class Ledger:
         )
         return found[0] if found else None
 
+    def paid_since(
+        self, product_code: str, customer_number: str, since: datetime, other_than: str
+    ) -> Transaction | None:
+        """A successful payment of the same product and customer number paid after `since`."""
+        found = self._transactions(
+            "product_code = ? AND customer_number = ? AND ref_id != ? AND state = 'SUCCESS' AND paid_at > ?",
+            [product_code, customer_number, other_than, ts(since)],
+            "paid_at",
+            1,
+        )
+        return found[0] if found else None
+
     def open_payments(self) -> list[Transaction]:
         """PAYING/PENDING transactions, oldest payment first."""
         return self._transactions(f"state IN {OPEN_SQL}", [], "paid_at, rowid", 1_000_000)

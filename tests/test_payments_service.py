@@ -416,6 +416,24 @@ async def test_a_bill_still_with_the_biller_is_not_paid_again_by_anyone(service,
     assert (await service.pay(mine.ref_id, USER)).state is TxState.PENDING  # settled: may pay again
 
 
+async def test_an_inquiry_older_than_a_payment_of_its_bill_is_stale(service, biller, clock):
+    from bot.billers.base import Reason
+
+    older = await service.inquire(USER, "TELKOMPSTN", NUMBER)  # e.g. a bill left open in the chat
+    clock.advance(5)
+    paid = await service.pay((await service.inquire(USER, "TELKOMPSTN", NUMBER)).ref_id, USER)
+    assert paid.state is TxState.SUCCESS
+    balance = service.balance(USER)
+    with pytest.raises(InquiryExpired) as stale:
+        await service.pay(older.ref_id, USER)
+    assert stale.value.transaction.state is TxState.EXPIRED
+    assert stale.value.transaction.reason is Reason.ALREADY_PAID
+    assert service.balance(USER) == balance and biller.pay_requests == {paid.ref_id: 1}
+    clock.advance(5)
+    newer = await service.inquire(USER, "TELKOMPSTN", NUMBER)  # asked after the payment: the biller knows
+    assert (await service.pay(newer.ref_id, USER)).state is TxState.SUCCESS
+
+
 async def test_a_success_naming_another_total_raises_the_alarm_once(service, biller):
     alarms = []
 

@@ -3,6 +3,7 @@ a tap on someone else's bill, the menu's status button."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -276,3 +277,24 @@ async def test_paying_a_bill_that_is_still_with_the_biller_is_refused_clearly(bo
     assert bot.service.balance(CUSTOMER) == balance
     assert bot.service.get(second.ref_id, CUSTOMER).state is TxState.INQUIRED
     assert bot.biller.simulator.payments() == {first.ref_id: 1}
+
+
+async def test_an_old_bill_of_a_since_paid_bill_is_not_paid_again(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    old_bill = chat.last()
+    old = bot.service.history(CUSTOMER)[0]
+    await asyncio.sleep(0.01)  # the second inquiry, and its payment, come later
+    await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_OK}")
+    new = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(chat.last(), f"pay:{new.ref_id}")
+    assert bot.service.get(new.ref_id, CUSTOMER).state is TxState.SUCCESS
+    balance = bot.service.balance(CUSTOMER)
+    await chat.clicks(old_bill, f"pay:{old.ref_id}")  # the bill still shown further up
+    text = bot.api.message(CUSTOMER, old_bill["message_id"])["text"]
+    assert "sudah terbayar lewat transaksi lain" in text and old.ref_id in text
+    assert bot.service.balance(CUSTOMER) == balance
+    assert bot.biller.simulator.payments() == {new.ref_id: 1}
+    await chat.clicks(old_bill, f"pay:{old.ref_id}")  # and again: the alert says the same
+    assert "sudah terbayar lewat transaksi lain" in chat.answers()[-1]["text"]

@@ -243,9 +243,20 @@ class PaymentService:
             tx = self._visible(ref_id, user_id, admin_sees_all=False)
             if tx.state is not TxState.INQUIRED:
                 raise NotPayable(tx)
+            paid_since = self.ledger.paid_since(tx.product_code, tx.customer_number, tx.created_at, tx.ref_id)
             if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
                 expired = transition(
                     self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
+                )
+            elif paid_since is not None:  # the bill this inquiry showed was paid after it: stale
+                expired = transition(
+                    self.ledger,
+                    tx,
+                    TxState.EXPIRED,
+                    cause="expire",
+                    now=now,
+                    reason=Reason.ALREADY_PAID,
+                    message=f"paid by {paid_since.ref_id}",
                 )
             else:
                 other = self.ledger.open_payment_of_bill(tx.product_code, tx.customer_number, tx.ref_id)

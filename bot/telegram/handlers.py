@@ -407,7 +407,11 @@ class LoketHandlers:
         if state is TxState.CANCELLED:
             note = t(lang, "state_cancelled", ref=tx.ref_id)
         elif state is TxState.EXPIRED:
-            note = t(lang, "state_expired", ref=tx.ref_id)
+            note = t(
+                lang,
+                "state_expired_paid" if tx.reason == Reason.ALREADY_PAID else "state_expired",
+                ref=tx.ref_id,
+            )
         else:
             note = t(lang, "already_paying", ref=tx.ref_id)
         await query.answer(note, show_alert=True)

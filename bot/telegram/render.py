@@ -127,6 +127,8 @@ def outcome_text(lang: str, tx: Transaction) -> str:
     if state is TxState.CANCELLED:
         return t(lang, "state_cancelled", ref=tx.ref_id)
     if state is TxState.EXPIRED:
+        if tx.reason == Reason.ALREADY_PAID:  # paid by another transaction after this inquiry
+            return t(lang, "state_expired_paid", ref=tx.ref_id)
         return t(lang, "state_expired", ref=tx.ref_id)
     return t(lang, "state_inquired", ref=tx.ref_id)
 

@@ -77,6 +77,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_subject": "{product} · {number} a.n. {name}",
         "state_cancelled": "Tagihan {ref} sudah dibatalkan. Cek ulang tagihan untuk membayar.",
         "state_expired": "Tagihan {ref} sudah kedaluwarsa. Cek ulang tagihan untuk membayar.",
+        "state_expired_paid": "Tagihan {ref} sudah terbayar lewat transaksi lain setelah dicek. "
+        "Saldo Anda tidak dipotong. Cek ulang tagihan bila masih ada yang perlu dibayar.",
         "state_inquired": "Tagihan {ref} belum dibayar.",
         "already_paying": "Transaksi {ref} sudah dibayar atau sedang diproses, jangan diulang.",
         "bill_being_paid": "⏳ Tagihan ini sedang dibayar lewat transaksi {ref}, jangan diulang. "
@@ -241,6 +243,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_subject": "{product} · {number}, {name}",
         "state_cancelled": "Bill {ref} was cancelled. Check the bill again to pay.",
         "state_expired": "Bill {ref} has expired. Check the bill again to pay.",
+        "state_expired_paid": "Bill {ref} was paid by another transaction after it was checked. "
+        "Your wallet was not charged. Check the bill again if anything is still due.",
         "state_inquired": "Bill {ref} is not paid yet.",
         "already_paying": "Transaction {ref} is already paid or being processed, do not repeat it.",
         "bill_being_paid": "⏳ This bill is being paid by transaction {ref}, do not repeat it. "
