@@ -8,6 +8,7 @@ echoes what was given: a mistyped secret must not land in a log.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -28,20 +29,19 @@ class BillerName(StrEnum):
     AYOCONNECT = "ayoconnect"
 
 
-def _int_list(value: object, setting: str) -> list[int]:
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes '²' and '٥'
+
+
+def _int_list(value: object) -> list[int]:
+    """'5, 15,30' -> [5, 15, 30]; the caller's error names the setting."""
     if isinstance(value, list | tuple):
-        items = list(value)
+        items = [str(item).strip() for item in value]
     else:
         text = str(value or "").strip()
         items = [part.strip() for part in text.split(",") if part.strip()] if text else []
-    out: list[int] = []
-    for item in items:
-        try:
-            number = int(str(item))
-        except ValueError:
-            raise ValueError(f"{setting} must be a comma-separated list of whole numbers") from None
-        out.append(number)
-    return out
+    if not all(_DIGITS.fullmatch(item) for item in items):
+        raise ValueError("must be a comma-separated list of whole positive numbers")
+    return [int(item) for item in items]
 
 
 class Settings(BaseSettings):
@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     database_path: Path = Field(Path("./data/loket.sqlite3"), alias="DATABASE_PATH")
     markup: int = Field(0, alias="MARKUP", ge=0, strict=False)
     status_poll_intervals: Annotated[list[int], NoDecode] = Field(
-        default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS, "STATUS_POLL_INTERVALS"),
+        default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS),
         alias="STATUS_POLL_INTERVALS",
     )
     status_follow_hours: int = Field(24, alias="STATUS_FOLLOW_HOURS", ge=1)
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a whole number of rupiah")
         if isinstance(value, str):
             text = value.strip()
-            if not text.isdigit():
+            if not _DIGITS.fullmatch(text):
                 raise ValueError("must be a whole number of rupiah")
             return int(text)
         return value
@@ -113,15 +113,23 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> list[int]:
-        return _int_list(value, "ADMIN_IDS")
+        ids = _int_list(value)
+        if any(i <= 0 for i in ids):
+            raise ValueError("Telegram user ids are positive whole numbers")
+        return ids
 
     @field_validator("status_poll_intervals", mode="before")
     @classmethod
     def _intervals(cls, value: object) -> list[int]:
-        intervals = _int_list(value, "STATUS_POLL_INTERVALS")
+        intervals = _int_list(value)
         if not intervals or any(i <= 0 for i in intervals):
-            raise ValueError("STATUS_POLL_INTERVALS must list positive seconds, e.g. 5,15,30")
+            raise ValueError("must list positive seconds, e.g. 5,15,30")
         return intervals
+
+    @field_validator("biller", mode="before")
+    @classmethod
+    def _biller_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod
@@ -138,6 +146,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        """Telegram posts only to https; plain http is kept for a local Bot API server or tests."""
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
 
     @model_validator(mode="after")
     def _credentials_for_biller(self) -> Settings:

@@ -70,6 +70,12 @@ def test_lists_are_comma_separated(monkeypatch):
         ({"BILLER": "ayoconnect", "AYOCONNECT_API_SECRET": "x"}, "AYOCONNECT_PARTNER_ID"),
         ({"IAK_BASE_URL": "mobilepulsa.net"}, "IAK_BASE_URL"),
         ({"WEBHOOK_URL": "https://example.test/hook"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_URL": "notaurl", "WEBHOOK_SECRET": "s3cr3t-value"}, "WEBHOOK_URL"),
+        ({"MARKUP": "²"}, "MARKUP"),  # str.isdigit() says yes, int() says no
+        ({"MARKUP": "٥"}, "MARKUP"),  # Arabic-Indic five: not silently 5
+        ({"DEMO_WALLET": "١٠٠"}, "DEMO_WALLET"),
+        ({"ADMIN_IDS": "-5"}, "ADMIN_IDS"),
+        ({"ADMIN_IDS": "12,²"}, "ADMIN_IDS"),
     ],
 )
 def test_bad_setting_names_itself(monkeypatch, env, named):
@@ -79,7 +85,16 @@ def test_bad_setting_names_itself(monkeypatch, env, named):
         load_settings()
     text = str(caught.value)
     assert named in text
+    assert text.count(named) == 1  # named once, not "X: X must…"
     assert "\n" not in text
+    for key, value in env.items():
+        if key != "BILLER":  # "required when BILLER=iak" names the choice on purpose
+            assert value not in text  # the given value is never echoed
+
+
+def test_biller_name_is_case_insensitive_like_the_setting_names(monkeypatch):
+    monkeypatch.setenv("BILLER", " Sandbox ")
+    assert load_settings().biller is BillerName.SANDBOX
 
 
 def test_secret_is_never_echoed(monkeypatch):

@@ -143,3 +143,9 @@ def test_demo_follows_pending_payments_quickly_unless_told_otherwise(tmp_path: P
         tmp_path / "d.sqlite3",
     )
     assert chosen.status_poll_intervals == [7, 8]  # an explicit setting is kept
+    copied = demo_settings(  # a .env copied from .env.example spells out the default: still quick
+        Settings(_env_file=None, STATUS_POLL_INTERVALS="5,15,30,60,120,300,600,1800,3600"),
+        "http://127.0.0.1:1/bot",
+        tmp_path / "d.sqlite3",
+    )
+    assert copied.status_poll_intervals == DEMO_POLL_INTERVALS

@@ -242,8 +242,25 @@ def test_run_bot_without_token_suggests_the_demo(tmp_path: Path, capsys: pytest.
     settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN="")
     assert run_bot(settings) == 2
     out = capsys.readouterr()
-    assert "python -m bot demo" in out.out + out.err
-    assert (out.out + out.err).count("\n") == 1
+    assert "python -m bot demo" in out.err and ".env" in out.err and out.out == ""
+    assert out.err.count("\n") == 1
+
+
+def test_run_bot_with_telegram_unreachable_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings = make_settings(tmp_path, TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot")
+    assert run_bot(settings) == 1
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert said.startswith(f"Cannot reach the Telegram Bot API at 127.0.0.1:{port} (TELEGRAM_BASE_URL)")
+    assert said.count("\n") == 1 and "Traceback" not in said
+    assert TOKEN not in said and TOKEN.split(":")[1] not in said
 
 
 async def test_settled_payment_also_tells_a_chat_that_moved_on(tmp_path: Path) -> None:

@@ -38,7 +38,9 @@ DEMO_POLL_INTERVALS = [2, 3, 5, 10, 30, 60, 300]
 def demo_settings(settings: Settings, base_url: str, database: Path) -> Settings:
     """The operator's settings with the demo's token, Bot API, database and sandbox."""
     admins = sorted({*settings.admin_ids, DEMO_USER_ID})
-    explicit = "status_poll_intervals" in settings.model_fields_set
+    # A .env copied from .env.example sets the default schedule: that is no choice of the operator's.
+    default = Settings.model_fields["status_poll_intervals"].get_default(call_default_factory=True)
+    explicit = settings.status_poll_intervals != default
     return settings.model_copy(
         update={
             "status_poll_intervals": settings.status_poll_intervals if explicit else DEMO_POLL_INTERVALS,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, BasePersistence, BaseRateLimiter
 from telegram.request import BaseRequest
 
@@ -179,7 +179,11 @@ class BotRunner:
 def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM. Without a token, say how to try Loket without one."""
     if not settings.token:
-        print("TELEGRAM_BOT_TOKEN is not set; to try Loket without a token run: python -m bot demo")
+        print(
+            "TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment; see .env.example). "
+            "To try Loket without a token: python -m bot demo",
+            file=sys.stderr,
+        )
         return 2
 
     async def main() -> int:
@@ -195,6 +199,12 @@ def run_bot(settings: Settings) -> int:
             print(str(error), file=sys.stderr)
             await runner.stop()
             return 2
+        except NetworkError as error:  # one line, not a traceback; the token is not in it
+            host = urlsplit(settings.telegram_base_url).netloc
+            why = str(error).replace(settings.token, "***")
+            print(f"Cannot reach the Telegram Bot API at {host} (TELEGRAM_BASE_URL): {why}", file=sys.stderr)
+            await runner.stop()
+            return 1
         try:
             await stop.wait()
         finally:
