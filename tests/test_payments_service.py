@@ -322,6 +322,9 @@ def test_top_up_and_adjust_rules(service):
         (InvalidAmount, lambda: service.top_up(ADMIN, USER, True)),
         (InvalidAmount, lambda: service.adjust(ADMIN, USER, 0, "x")),
         (InvalidAmount, lambda: service.adjust(ADMIN, USER, -500_001, "too much")),
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, 10**12 + 1)),  # past MAX_RUPIAH
+        (InvalidAmount, lambda: service.top_up(ADMIN, USER, 2**70)),  # past SQLite's integers
+        (InvalidAmount, lambda: service.adjust(ADMIN, USER, 2**70, "typo")),
     ]
     for error, call in bad:
         with pytest.raises(error):

@@ -298,3 +298,10 @@ async def test_an_old_bill_of_a_since_paid_bill_is_not_paid_again(bot: Harness) 
     assert bot.biller.simulator.payments() == {new.ref_id: 1}
     await chat.clicks(old_bill, f"pay:{old.ref_id}")  # and again: the alert says the same
     assert "sudah terbayar lewat transaksi lain" in chat.answers()[-1]["text"]
+
+
+async def test_a_topup_with_a_typo_of_many_zeros_is_explained(bot: Harness) -> None:
+    admin = bot.chat(ADMIN, "id", "Op")
+    await admin.says(f"/topup {CUSTOMER} 50000000000000000000000 kas")
+    assert admin.last()["text"] == "Jumlah tidak sah: paling banyak Rp 1.000.000.000.000 sekali transaksi."
+    assert bot.service.balance(CUSTOMER) == 0

@@ -84,6 +84,15 @@ def test_bad_amounts(text: str) -> None:
         parse_amount(text)
 
 
+def test_amounts_have_an_upper_bound_named_for_the_chat() -> None:
+    assert parse_amount("1.000.000.000.000") == 10**12
+    for text in ("1.000.000.000.001", "9" * 40):
+        with pytest.raises(AmountError) as caught:
+            parse_amount(text)
+        assert caught.value.kind == "too_big"
+        assert t("id", f"amount_{caught.value.kind}")  # every kind has its sentence
+
+
 def test_signed_amounts() -> None:
     assert parse_signed_amount("+50.000") == 50000
     assert parse_signed_amount("-10000") == -10000

@@ -36,6 +36,7 @@ from bot.payments.errors import (
 )
 from bot.payments.follow_up import StatusFollower, next_check_after
 from bot.payments.models import (
+    MAX_RUPIAH,
     OPEN_PAYMENT_STATES,
     Deposit,
     EntryKind,
@@ -476,6 +477,8 @@ class PaymentService:
     def _whole(amount: object) -> int:
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise InvalidAmount("an amount is a whole number of rupiah")
+        if abs(amount) > MAX_RUPIAH:
+            raise InvalidAmount(f"an amount is at most {MAX_RUPIAH} rupiah")
         return amount
 
     def top_up(self, admin_id: int, user_id: int, amount: int, reason: str = "") -> WalletEntry:

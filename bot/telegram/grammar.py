@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.payments.models import MAX_RUPIAH
+
 _SEPARATORS = re.compile(r"[.#*;\s]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")
 _REF = re.compile(r"[A-Za-z0-9]+")
@@ -25,7 +27,7 @@ class GrammarError(ValueError):
 class AmountError(ValueError):
     """An amount that is not whole rupiah written as digits with optional thousands dots.
 
-    `kind` (format | zero | sign) names the broken rule, so the chat can explain it in the
+    `kind` (format | zero | sign | too_big) names the broken rule, so the chat can explain it in the
     user's language.
     """
 
@@ -114,6 +116,8 @@ def parse_amount(text: str) -> int:
     value = int(word.replace(".", ""))
     if value <= 0:
         raise AmountError("zero", "must be more than zero")
+    if value > MAX_RUPIAH:
+        raise AmountError("too_big", f"at most {MAX_RUPIAH}")
     return value
 
 
