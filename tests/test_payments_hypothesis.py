@@ -15,9 +15,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 from bot.payments.errors import (
+    BillBeingPaid,
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
@@ -29,6 +30,8 @@ from tests.core_fakes import ADMIN, OTHER, PAY_MODES, USER, Clock, FakeBiller, S
 
 USERS = (USER, OTHER)
 DEBITED = {TxState.PAYING, TxState.PENDING, TxState.SUCCESS, TxState.FAILED}
+OPEN = {TxState.PAYING, TxState.PENDING}
+NUMBERS = ("0211234567", "0217654321")  # two bills, so the same bill is often paid twice over
 
 
 class PaymentLife(RuleBasedStateMachine):
@@ -59,6 +62,13 @@ class PaymentLife(RuleBasedStateMachine):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- rules ------------------------------------------------------------------------------------
+    @initialize()
+    def open_the_counter(self):
+        """Both wallets start with enough for a few bills, so pays reach the biller early."""
+        for user in USERS:
+            self.service.top_up(ADMIN, user, 600_000, "opening")
+            self.topups[user] += 600_000
+
     @rule(user=st.sampled_from(USERS), amount=st.integers(1, 300_000))
     def top_up(self, user, amount):
         self.service.top_up(ADMIN, user, amount, "hypothesis")
@@ -74,10 +84,15 @@ class PaymentLife(RuleBasedStateMachine):
         else:
             self.adjustments[user] += amount
 
-    @rule(target=refs, user=st.sampled_from(USERS), total=st.sampled_from([50_000, 120_000, 250_000]))
-    def inquire(self, user, total):
+    @rule(
+        target=refs,
+        user=st.sampled_from(USERS),
+        total=st.sampled_from([50_000, 120_000, 250_000]),
+        number=st.sampled_from(NUMBERS),
+    )
+    def inquire(self, user, total, number):
         self.biller.bill_total = total
-        tx = self.run(self.service.inquire(user, "TELKOMPSTN", "0211234567"))
+        tx = self.run(self.service.inquire(user, "TELKOMPSTN", number))
         return tx.ref_id
 
     @rule(ref=refs, other_user=st.booleans(), mode=st.sampled_from(PAY_MODES))
@@ -94,6 +109,10 @@ class PaymentLife(RuleBasedStateMachine):
             assert before is not TxState.INQUIRED
         except (InsufficientBalance, InquiryExpired):
             assert before is TxState.INQUIRED
+        except BillBeingPaid as refused:
+            assert before is TxState.INQUIRED
+            assert refused.other.customer_number == refused.transaction.customer_number
+            assert self.service.ledger.get_transaction(refused.other.ref_id).state in OPEN
         except SimulatedCrash:
             # the process died: its service (and connection) are gone; a new process starts
             self.crashes += 1
@@ -148,8 +167,16 @@ class PaymentLife(RuleBasedStateMachine):
             balance = ledger.balance(user)
             assert balance == self.topups[user] + self.adjustments[user] - debits + refunds
             assert balance >= 0
-        # nothing paid twice at the biller
+        # nothing paid twice at the biller, and one bill is never with the biller twice at once
         assert all(count == 1 for count in self.biller.pay_requests.values())
+        for number in NUMBERS:
+            assert sum(1 for tx in txs.values() if tx.customer_number == number and tx.state in OPEN) <= 1
+        # an inquiry made before its bill was paid is never paid after that (it is stale)
+        paid = [tx for tx in txs.values() if tx.state is TxState.SUCCESS and tx.paid_at is not None]
+        for a in paid:
+            for b in paid:
+                if a.customer_number == b.customer_number and a.ref_id != b.ref_id:
+                    assert not (a.created_at < b.paid_at < a.paid_at), (a.ref_id, b.ref_id)
         # final states never change
         for ref, state in self.finals.items():
             assert txs[ref].state is state
@@ -177,7 +204,7 @@ class PaymentLife(RuleBasedStateMachine):
 
 
 PaymentLife.TestCase.settings = settings(
-    max_examples=60,
+    max_examples=100,
     stateful_step_count=35,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
