@@ -311,6 +311,22 @@ async def test_cancel_then_pay_is_not_payable(service, biller):
 
 
 # -- wallets and users ----------------------------------------------------------------------------------
+def test_operators_mark_resellers_and_only_admin_ids_are_admins(service):
+    assert service.set_role(ADMIN, OTHER, Role.RESELLER).role is Role.RESELLER  # a new user too
+    assert service.get_user(OTHER).role is Role.RESELLER
+    assert service.ensure_user(OTHER, "Toko Sinar").role is Role.RESELLER  # kept on the next visit
+    before = snapshot(service.ledger.db)
+    for call in (
+        lambda: service.set_role(USER, OTHER, Role.CUSTOMER),  # not an operator
+        lambda: service.set_role(ADMIN, OTHER, Role.ADMIN),  # admins are ADMIN_IDS only
+        lambda: service.set_role(ADMIN, ADMIN, Role.CUSTOMER),
+    ):
+        with pytest.raises(PermissionError):
+            call()
+    assert snapshot(service.ledger.db) == before
+    assert service.set_role(ADMIN, OTHER, Role.CUSTOMER).role is Role.CUSTOMER
+
+
 def test_top_up_and_adjust_rules(service):
     before = snapshot(service.ledger.db)
     bad = [

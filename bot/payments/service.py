@@ -127,6 +127,18 @@ class PaymentService:
     def set_language(self, user_id: int, lang: str) -> User:
         return self.ensure_user(user_id, language=lang)
 
+    def set_role(self, admin_id: int, user_id: int, role: Role) -> User:
+        """An operator marks a user reseller or customer. Admins are ADMIN_IDS only, never set here."""
+        self._require_admin(admin_id)
+        if role is Role.ADMIN or self.is_admin(user_id):
+            raise PermissionError("admins are named by ADMIN_IDS")
+        now = self._now()
+        with self.ledger.transaction():
+            self.ledger.ensure_user_row(user_id, Role.CUSTOMER, now)
+            user = self.ledger.get_user(user_id)
+            assert user is not None
+            return self.ledger.save_user(user.model_copy(update={"role": role}), now)
+
     # -- observers -----------------------------------------------------------------------------
     def add_observer(self, callback: Observer) -> None:
         self._observers.append(callback)
