@@ -9,6 +9,7 @@ everything between the keyword and it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,6 +19,10 @@ _SEPARATORS = re.compile(r"[.#*;\s]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")
 _REF = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
+# A customer number, maybe in dashed groups as people write them (5300-0000-0000). Groups are
+# short: "530000000001-1234" is a number and a PIN, never one 16-digit number.
+_NUMBER = re.compile(r"[0-9]+|[0-9]{1,5}(?:-[0-9]{1,5})+")
+NUMBER_GROUP = re.compile(r"[0-9]{1,5}")
 
 
 class GrammarError(ValueError):
@@ -58,8 +63,20 @@ _STATUS_WORDS = {"STATUS", "/STATUS"}
 _BALANCE_WORDS = {"SAL", "SALDO"}
 
 
+def ascii_digits(text: str) -> str:
+    """Any script's decimal digits (Arabic-Indic ٥, full-width ５…) as ASCII 0-9."""
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text)
+
+
 def _words(text: str) -> list[str]:
     return [w for w in _SEPARATORS.split(text.strip()) if w]
+
+
+def names_keyword(text: str) -> bool:
+    """Whether a line starts with one of the grammar's keywords (a try at a command)."""
+    words = _words(text or "")
+    head = words[0].upper().split("@", 1)[0] if words else ""
+    return head in _INQUIRE_WORDS | _PAY_WORDS | _STATUS_WORDS | _BALANCE_WORDS
 
 
 def looks_like_ref(word: str) -> bool:
@@ -82,8 +99,9 @@ def parse_command(text: str) -> Command:
         if len(rest) < 2:
             raise GrammarError("product and customer number needed")
         number = rest[-1]
-        if not _DIGITS.fullmatch(number):
+        if not _NUMBER.fullmatch(number):
             raise GrammarError("the customer number must be digits")
+        number = number.replace("-", "")
         product = ".".join(rest[:-1]).upper()
         verb = Verb.INQUIRE if head in _INQUIRE_WORDS else Verb.PAY
         return Command(verb, product=product, customer_number=number)
@@ -91,8 +109,8 @@ def parse_command(text: str) -> Command:
         if len(rest) != 1:
             raise GrammarError("one reference or customer number needed")
         word = rest[0]
-        if _DIGITS.fullmatch(word):
-            return Command(Verb.STATUS_CUSTOMER, customer_number=word)
+        if _NUMBER.fullmatch(word):
+            return Command(Verb.STATUS_CUSTOMER, customer_number=word.replace("-", ""))
         if looks_like_ref(word):
             return Command(Verb.STATUS_REF, ref=word.upper())
         raise GrammarError("not a reference or customer number")

@@ -49,16 +49,19 @@ from bot.payments.errors import (
 from bot.payments.models import Transaction, TxState
 from bot.telegram import keyboards, render
 from bot.telegram.grammar import (
+    NUMBER_GROUP,
     AmountError,
     Command,
     GrammarError,
     Verb,
+    ascii_digits,
     is_command,
+    names_keyword,
     parse_amount,
     parse_command,
     parse_signed_amount,
 )
-from bot.telegram.texts import Raw, norm_lang, t
+from bot.telegram.texts import Raw, fit, hint, norm_lang, t
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,7 @@ async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str
 
     Returns True when the message was edited (or already showed this), False when a new one was sent.
     """
+    text = fit(text)
     if message_id is not None:
         try:
             await bot.edit_message_text(
@@ -98,6 +102,19 @@ async def edit_or_send(bot: Any, chat_id: int, message_id: int | None, text: str
             )
     await bot.send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
     return False
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Answer a callback query. One that waited too long behind the chat's earlier updates (a
+    slow payment) can no longer be answered: Telegram has stopped the spinner itself, and the
+    tap is still handled (the message shows the outcome) instead of ending in an error."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as error:
+        reason = str(error).lower()
+        if "query is too old" not in reason and "query id is invalid" not in reason:
+            raise
+        log.info("callback query %s could not be answered any more: %s", query.id, error)
 
 
 async def keep_typing(bot: Any, chat_id: int) -> None:
@@ -120,12 +137,17 @@ class LoketHandlers:
 
     # -- helpers -----------------------------------------------------------------------------
     def lang(self, update: Update) -> str:
+        """The user's language, stored the first time the bot sees them: Telegram's (English or
+        Indonesian), later what they pick with /lang. A row made before that, by an operator's
+        /topup to someone who never wrote to the bot, holds no name and only the default
+        language: it takes the user's name and Telegram's language on their first message."""
         user = update.effective_user
         if user is None:
             return "id"
+        told = norm_lang(user.language_code) if user.language_code else None
         known = self.service.get_user(user.id)
-        if known is None:
-            known = self.service.ensure_user(user.id, user.full_name, norm_lang(user.language_code))
+        if known is None or not known.name:
+            known = self.service.ensure_user(user.id, user.full_name, told)
         return known.language
 
     def is_admin(self, update: Update) -> bool:
@@ -135,14 +157,16 @@ class LoketHandlers:
     async def reply(self, update: Update, text: str, markup: Any = None) -> Message:
         assert update.effective_chat is not None
         chat_id = update.effective_chat.id
-        message = await update.get_bot().send_message(chat_id, text, parse_mode=HTML, reply_markup=markup)
+        message = await update.get_bot().send_message(
+            chat_id, fit(text), parse_mode=HTML, reply_markup=markup
+        )
         self.chat_data[chat_id][LAST_MESSAGE] = message.message_id  # so news knows the chat moved on
         return message
 
     @staticmethod
     async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         try:
-            await query.edit_message_text(text, parse_mode=HTML, reply_markup=markup)
+            await query.edit_message_text(fit(text), parse_mode=HTML, reply_markup=markup)
         except BadRequest as error:
             if not is_not_modified(error):
                 raise
@@ -179,7 +203,7 @@ class LoketHandlers:
         code = norm_lang(query.data.split(":", 1)[1])
         self.lang(update)
         self.service.set_language(query.from_user.id, code)
-        await query.answer()
+        await answer(query)
         await self.edit(query, t(code, "lang_set"), keyboards.menu(code))
 
     async def menu_choice(self, update: Update, context: Context) -> None:
@@ -187,7 +211,7 @@ class LoketHandlers:
         assert query is not None and query.data is not None
         choice = query.data.split(":", 1)[1]
         lang = self.lang(update)
-        await query.answer()
+        await answer(query)
         if choice == "history":
             await self.show_history(update, lang, 0, edit=None)
         elif choice == "wallet":
@@ -202,7 +226,7 @@ class LoketHandlers:
         lang = self.lang(update)
         markup = keyboards.categories(lang, self.category_keys)
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer(update.callback_query)
             await self.edit(update.callback_query, t(lang, "choose_category"), markup)
         else:
             await self.reply(update, t(lang, "choose_category"), markup)
@@ -217,7 +241,7 @@ class LoketHandlers:
         lang = self.lang(update)
         category = query.data.split(":", 1)[1]
         items = self._category_products(category)
-        await query.answer()
+        await answer(query)
         if not items:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
             return CATEGORY
@@ -234,7 +258,7 @@ class LoketHandlers:
         assert query is not None and query.data is not None and context.user_data is not None
         lang = self.lang(update)
         code = query.data.split(":", 1)[1]
-        await query.answer()
+        await answer(query)
         product = self.products.get(code.upper())
         if product is None:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
@@ -242,7 +266,7 @@ class LoketHandlers:
         context.user_data["pay_product"] = product.code
         await self.edit(
             query,
-            t(lang, "ask_number", product=product.name, hint=product.number_rule.hint),
+            t(lang, "ask_number", product=product.name, hint=hint(lang, product.number_rule.hint)),
             keyboards.number_step(lang),
         )
         return NUMBER
@@ -256,7 +280,7 @@ class LoketHandlers:
         lang = self.lang(update)
         category = context.user_data.get("pay_category", "")
         items = self._category_products(category)
-        await query.answer()
+        await answer(query)
         if not items:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
             return CATEGORY
@@ -273,7 +297,7 @@ class LoketHandlers:
             context.user_data.pop("pay_product", None)
             context.user_data.pop("pay_category", None)
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer(update.callback_query)
             await self.edit(update.callback_query, t(lang, "cancelled"))
         else:
             await self.reply(update, t(lang, "cancelled"))
@@ -289,7 +313,7 @@ class LoketHandlers:
                 update, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys)
             )
             return CATEGORY
-        text = update.message.text or ""
+        text = ascii_digits(update.message.text or "")  # ٥٣٠… or full-width digits are digits too
         if is_command(text):  # e.g. SAL or CEK.… typed mid-flow: the user changed their mind
             context.user_data.pop("pay_product", None)
             context.user_data.pop("pay_category", None)
@@ -320,7 +344,7 @@ class LoketHandlers:
         except UnknownProduct:
             await self.reply(update, t(lang, "unknown_product", product=code, codes=", ".join(self.products)))
         except InvalidCustomerNumber as error:
-            await self.reply(update, t(lang, "number_invalid", hint=error.number_rule.hint or "-"))
+            await self.reply(update, t(lang, "number_invalid", hint=hint(lang, error.number_rule.hint)))
             return None, True
         except InquiryError as error:
             await self.reply(update, render.reason_text(lang, error.reason))
@@ -348,15 +372,15 @@ class LoketHandlers:
         try:
             tx = self.service.get(ref, user_id)
         except TransactionNotFound:
-            await query.answer(t(lang, "cb_unknown"), show_alert=True)
+            await answer(query, t(lang, "cb_unknown"), show_alert=True)
             return
         if tx.user_id != user_id:  # an admin in a group chat: only the owner pays, and the bill stays
-            await query.answer(t(lang, "cb_not_yours"), show_alert=True)
+            await answer(query, t(lang, "cb_not_yours"), show_alert=True)
             return
         if TxState(tx.state) is not TxState.INQUIRED:
             await self._answer_unpayable(query, lang, tx)
             return
-        await query.answer()
+        await answer(query)
         try:
             await self.edit(query, t(lang, "processing", ref=tx.ref_id))
         except BadRequest as error:  # the message went away; the outcome is sent anew below
@@ -414,7 +438,7 @@ class LoketHandlers:
             )
         else:
             note = t(lang, "already_paying", ref=tx.ref_id)
-        await query.answer(note, show_alert=True)
+        await answer(query, note, show_alert=True)
         await self.edit(query, render.outcome_text(lang, tx))
 
     async def cancel_pressed(self, update: Update, context: Context) -> None:
@@ -425,19 +449,19 @@ class LoketHandlers:
         try:
             tx = self.service.cancel(ref, query.from_user.id)
         except TransactionNotFound:
-            await query.answer(t(lang, "cb_unknown"), show_alert=True)
+            await answer(query, t(lang, "cb_unknown"), show_alert=True)
             return
         except NotPayable as error:
             await self._answer_unpayable(query, lang, error.transaction)
             return
-        await query.answer(t(lang, "cb_cancelled"))
+        await answer(query, t(lang, "cb_cancelled"))
         await self.edit(query, render.outcome_text(lang, tx))
 
     async def stale_button(self, update: Update, context: Context) -> None:
         """A button of a finished guided step (e.g. after a restart): answer, never hang."""
         query = update.callback_query
         assert query is not None
-        await query.answer(t(self.lang(update), "cb_unknown"))
+        await answer(query, t(self.lang(update), "cb_unknown"))
 
     async def not_text(self, update: Update, context: Context) -> None:
         """A photo, sticker, voice note… in a private chat: say what the bot reads."""
@@ -478,13 +502,15 @@ class LoketHandlers:
             offset = max(0, int(query.data.split(":", 1)[1]))
         except ValueError:
             offset = 0
-        await query.answer()
+        await answer(query)
         await self.show_history(update, self.lang(update), offset, edit=query)
 
     async def show_history(self, update: Update, lang: str, offset: int, edit: CallbackQuery | None) -> None:
         assert update.effective_user is not None
         user_id = update.effective_user.id
         total = self.service.count_history(user_id)
+        if offset >= total:  # a page past the end (an old or forged button): the last page
+            offset = max(0, (total - 1) // HISTORY_PAGE * HISTORY_PAGE)
         txs = self.service.history(user_id, limit=HISTORY_PAGE, offset=offset)
         if not txs:
             text, markup = t(lang, "history_empty"), None
@@ -508,7 +534,7 @@ class LoketHandlers:
         query = update.callback_query
         assert query is not None and query.data is not None
         lang = self.lang(update)
-        await query.answer()
+        await answer(query)
         await self.reply(update, self.receipt_for(lang, update, query.data.split(":", 1)[1]))
 
     def receipt_for(self, lang: str, update: Update, ref: str) -> str:
@@ -541,8 +567,24 @@ class LoketHandlers:
         await self.run_line(update, "STATUS " + context.args[0])  # type: ignore[index]
 
     async def text_line(self, update: Update, context: Context) -> None:
-        assert update.message is not None
-        await self.run_line(update, update.message.text or "")
+        assert update.message is not None and update.effective_chat is not None
+        text = update.message.text or ""
+        if update.effective_chat.type != update.effective_chat.PRIVATE and not names_keyword(text):
+            return  # people talking in a group: only lines meant for Loket get an answer
+        await self.run_line(update, text)
+
+    async def stray_command(self, update: Update, context: Context) -> None:
+        """A command no handler took. In a group it may be another bot's (/start@other_bot)."""
+        assert update.message is not None and update.effective_chat is not None
+        if update.effective_chat.type != update.effective_chat.PRIVATE:
+            _, _, addressee = (update.message.text or "").split(maxsplit=1)[0].partition("@")
+            if addressee.lower() != (context.bot.username or "").lower():
+                return
+        await self.unknown_command(update, context)
+
+    async def cancel_command(self, update: Update, context: Context) -> None:
+        """/cancel outside the guided payment: nothing to cancel (a bill has its own button)."""
+        await self.reply(update, t(self.lang(update), "nothing_to_cancel"))
 
     async def run_line(self, update: Update, line: str) -> None:
         lang = self.lang(update)
@@ -564,8 +606,23 @@ class LoketHandlers:
         else:
             await self.reply(update, await self.status_of_customer(lang, user_id, command.customer_number))
 
+    def _split_line(self, command: Command) -> tuple[str, str]:
+        """Product and number of a CEK/BAYAR line, knowing the catalogue: a number typed in
+        short groups (CEK PLNPOSTPAID 5300 0000 0000) is read as one number after a known
+        product. A long number followed by more digits (BAYAR.PLNPOSTPAID.530000000001.1234, a
+        PIN by habit) is never glued into another customer's number: it stays an unknown product."""
+        if command.product in self.products:
+            return command.product, command.customer_number
+        words = [*command.product.split("."), command.customer_number]
+        for cut in range(len(words) - 1, 0, -1):
+            product, rest = ".".join(words[:cut]), words[cut:]
+            if product in self.products and all(NUMBER_GROUP.fullmatch(w) for w in rest):
+                return product, "".join(rest)
+        return command.product, command.customer_number
+
     async def reseller_inquiry(self, update: Update, lang: str, command: Command) -> None:
-        tx, _ = await self.inquire(update, lang, command.product, command.customer_number)
+        product, number = self._split_line(command)
+        tx, _ = await self.inquire(update, lang, product, number)
         if tx is None:
             return
         balance = self.service.balance(tx.user_id)
@@ -829,16 +886,28 @@ def make_alarm(
     return on_alarm
 
 
-async def on_error(update: object, context: Context) -> None:
-    """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong."""
+def make_error_handler(service: Any) -> Any:
+    async def handle(update: object, context: Context) -> None:
+        await on_error(update, context, service)
+
+    return handle
+
+
+async def on_error(update: object, context: Context, service: Any = None) -> None:
+    """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong,
+    in their own language (the one they picked with /lang, else Telegram's)."""
     log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         lang = "id"
         if update.effective_user is not None and update.effective_user.language_code:
             lang = norm_lang(update.effective_user.language_code)
+        if update.effective_user is not None and service is not None:
+            with contextlib.suppress(Exception):  # the database may be what failed
+                known = service.get_user(update.effective_user.id)
+                lang = known.language if known is not None else lang
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
+                await answer(update.callback_query)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
                 update.effective_chat.id, t(lang, "error_generic"), parse_mode=HTML
@@ -877,16 +946,21 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
                 cancel_flow,
             ],
         },
-        fallbacks=[command(["start", "cancel"], h.start), command("bayar", h.pay_entry)],
+        fallbacks=[
+            command("start", h.start),
+            command("cancel", h.flow_cancelled),
+            command("bayar", h.pay_entry),
+        ],
         name="pay",
         persistent=True,
         allow_reentry=True,
     )
     application.add_handler(conversation)
-    application.add_error_handler(on_error)
+    application.add_error_handler(make_error_handler(h.service))
     application.add_handlers(
         [
             command("start", h.start),
+            command("cancel", h.cancel_command),
             command("help", h.help),
             command("lang", h.lang_command),
             command("history", h.history),
@@ -906,7 +980,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
             CallbackQueryHandler(h.lang_chosen, pattern=r"^lang:"),
             CallbackQueryHandler(h.menu_choice, pattern=r"^m:"),
             CallbackQueryHandler(h.stale_button),
-            MessageHandler(new & filters.COMMAND, h.unknown_command),
+            MessageHandler(new & filters.COMMAND, h.stray_command),
             MessageHandler(new & filters.TEXT, h.text_line),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited),
             MessageHandler(new & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, h.not_text),

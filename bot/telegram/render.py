@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.billers.base import Reason
 from bot.payments.models import Transaction, TxState, WalletEntry
-from bot.telegram.texts import Raw, t
+from bot.telegram.texts import Raw, clip, t
+
+WALLET_NOTE = 80  # characters of an entry's reason on a wallet line (ten lines share one message)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -153,7 +155,7 @@ def wallet_line(lang: str, entry: WalletEntry) -> str:
         kind=t(lang, f"kind_{entry.kind.value}"),
         amount=rupiah(entry.amount),
         balance=rupiah(entry.balance_after),
-        ref=entry.ref_id or entry.reason or "",
+        ref=clip(entry.ref_id or entry.reason or "", WALLET_NOTE),
     )
 
 

@@ -7,10 +7,14 @@ for Telegram's HTML parse mode, so a customer name like `<b>&` stays text.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 DEFAULT_LANG = "id"
 LANGS = ("id", "en")
+MAX_VALUE = 256  # characters of one user or biller value shown in a message (a name, a ref, a reason)
+MAX_MESSAGE = 4096  # Telegram's limit for a message's text
+ELLIPSIS = "…"
 
 
 class Raw(str):
@@ -48,6 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_next": "Berikutnya »",
         "btn_receipt": "Struk {ref}",
         "cancelled": "Dibatalkan. Ketik /start untuk menu.",
+        "nothing_to_cancel": "Tidak ada yang sedang berjalan untuk dibatalkan. Ketik /start untuk menu.",
         "bill_title": "<b>Tagihan {product}</b>",
         "bill_ref": "Ref: <code>{ref}</code>",
         "bill_customer": "Pelanggan: {number} a.n. <b>{name}</b>",
@@ -214,6 +219,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_next": "Next »",
         "btn_receipt": "Receipt {ref}",
         "cancelled": "Cancelled. Send /start for the menu.",
+        "nothing_to_cancel": "Nothing is in progress to cancel. Send /start for the menu.",
         "bill_title": "<b>{product} bill</b>",
         "bill_ref": "Ref: <code>{ref}</code>",
         "bill_customer": "Customer: {number}, <b>{name}</b>",
@@ -364,10 +370,75 @@ def norm_lang(code: str | None) -> str:
     return "en" if (code or "").lower().startswith("en") else DEFAULT_LANG
 
 
+def clip(value: Any, limit: int = MAX_VALUE) -> str:
+    """A value cut to `limit` characters, with '…' when it was longer."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
 def escape(value: Any) -> str:
+    """Escaped for HTML; a value from a user or a biller is cut to MAX_VALUE characters first,
+    so one long name, ref or reason can never push a message past Telegram's limit."""
     if isinstance(value, Raw):
         return str(value)
-    return html.escape(str(value), quote=False)
+    return html.escape(clip(value), quote=False)
+
+
+def _size(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units; an emoji counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A message within Telegram's 4096 characters, cut at whole lines (each line of a template
+    closes its own tags, so the HTML stays valid), ending with '…' when something was left off."""
+    if _size(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = _size(ELLIPSIS)
+    for line in text.split("\n"):
+        if used + _size(line) + 1 > limit:
+            break
+        kept.append(line)
+        used += _size(line) + 1
+    if not kept:  # one line alone is too long: keep its plain text
+        plain = html.unescape(re.sub(r"<[^>]*>", "", text.split("\n", 1)[0]))
+        return html.escape(plain[: limit // 6], quote=False) + ELLIPSIS
+    return "\n".join([*kept, ELLIPSIS])
+
+
+# The catalogue's number hints are Indonesian; their English words for English chats.
+HINTS_EN = {
+    "nomor telepon rumah dengan kode area (mis. 0215551234) atau nomor IndiHome 12 digit": (
+        "home phone number with area code (e.g. 0215551234) or 12-digit IndiHome number"
+    ),
+    "nomor HP Tri pascabayar, diawali 0895–0899 (mis. 08991234501)": (
+        "Tri postpaid mobile number, starting 0895–0899 (e.g. 08991234501)"
+    ),
+    "nomor Telkomsel Halo, diawali 0811/0812/0813/0821/0822/0852/0853": (
+        "Telkomsel Halo number, starting 0811/0812/0813/0821/0822/0852/0853"
+    ),
+    "nomor pelanggan Telkomvision 10–12 digit": "Telkomvision customer number, 10–12 digits",
+    "nomor pelanggan BIG TV 10–16 digit": "BIG TV customer number, 10–16 digits",
+    "ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik": (
+        "12-digit PLN customer ID, printed on your electricity receipt or bill"
+    ),
+    "nomor Virtual Account BPJS Kesehatan, diawali 88 (mis. 8888801234567890)": (
+        "BPJS Kesehatan virtual account number, starting 88 (e.g. 8888801234567890)"
+    ),
+    "ID pelanggan PGN (gas) 8–16 digit": "PGN (gas) customer ID, 8–16 digits",
+    "nomor pelanggan CBN 6–12 digit": "CBN customer number, 6–12 digits",
+    "nomor sambungan / ID pelanggan PDAM, lihat rekening air": (
+        "PDAM connection number / customer ID, see your water bill"
+    ),
+}
+
+
+def hint(lang: str, text: str) -> str:
+    """A product's number hint in the chat's language ('-' when the catalogue has none)."""
+    if not text:
+        return "-"
+    return HINTS_EN.get(text, text) if lang == "en" else text
 
 
 def t(lang: str, key: str, **values: Any) -> str:
