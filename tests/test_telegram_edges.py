@@ -305,3 +305,25 @@ async def test_a_topup_with_a_typo_of_many_zeros_is_explained(bot: Harness) -> N
     await admin.says(f"/topup {CUSTOMER} 50000000000000000000000 kas")
     assert admin.last()["text"] == "Jumlah tidak sah: paling banyak Rp 1.000.000.000.000 sekali transaksi."
     assert bot.service.balance(CUSTOMER) == 0
+
+
+async def test_operator_marks_a_reseller_with_role(bot: Harness) -> None:
+    from bot.payments.models import Role
+
+    admin = bot.chat(ADMIN, "id", "Op")
+    await admin.says(f"/role {CUSTOMER} reseller")
+    assert admin.last()["text"] == f"Pengguna {CUSTOMER} sekarang reseller."
+    assert bot.service.get_user(CUSTOMER).role is Role.RESELLER
+    await admin.says(f"/role {CUSTOMER} pelanggan")
+    assert bot.service.get_user(CUSTOMER).role is Role.CUSTOMER
+    for bad, said in (
+        (f"/role {CUSTOMER} admin", "Pakai: /role"),
+        (f"/role {ADMIN} reseller", "ADMIN_IDS"),
+        ("/role abc reseller", "ID Telegram harus angka"),
+    ):
+        await admin.says(bad)
+        assert said in admin.last()["text"]
+    customer = bot.chat()
+    await customer.says(f"/role {CUSTOMER} reseller")  # not an operator: an unknown command
+    assert customer.last()["text"] == "Perintah tidak dikenal. Ketik /help."
+    assert bot.service.get_user(CUSTOMER).role is Role.CUSTOMER

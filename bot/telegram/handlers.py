@@ -46,7 +46,7 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
-from bot.payments.models import Transaction, TxState
+from bot.payments.models import Role, Transaction, TxState
 from bot.telegram import keyboards, render
 from bot.telegram.grammar import (
     NUMBER_GROUP,
@@ -726,6 +726,30 @@ class LoketHandlers:
         except TelegramError as error:  # the user may never have started the bot
             log.info("could not tell user %s about a top-up: %s", user_id, error)
 
+    async def role(self, update: Update, context: Context) -> None:
+        """`/role <telegram_user_id> <reseller|customer>`: an operator marks a reseller."""
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        args = context.args or []
+        roles = {"reseller": Role.RESELLER, "customer": Role.CUSTOMER, "pelanggan": Role.CUSTOMER}
+        if len(args) != 2 or args[1].lower() not in roles:
+            await self.reply(update, t(lang, "usage_role"))
+            return
+        target = self._user_id(args[0])
+        if target is None:
+            await self.reply(update, t(lang, "bad_user_id"))
+            return
+        try:
+            user = self.service.set_role(update.effective_user.id, target, roles[args[1].lower()])  # type: ignore[union-attr]
+        except PermissionError:
+            await self.reply(update, t(lang, "role_admin"))
+            return
+        await self.reply(
+            update, t(lang, "role_done", user_id=target, role=t(lang, f"role_{user.role.value}"))
+        )
+
     async def deposit(self, update: Update, context: Context) -> None:
         if not self.is_admin(update):
             await self.unknown_command(update, context)
@@ -970,6 +994,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
             command("pay", h.pay_command),
             command("topup", h.topup),
             command("adjust", h.adjust),
+            command("role", h.role),
             command("deposit", h.deposit),
             command("stats", h.stats),
             command("pending", h.pending),
