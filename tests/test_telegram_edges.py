@@ -327,3 +327,12 @@ async def test_operator_marks_a_reseller_with_role(bot: Harness) -> None:
     await customer.says(f"/role {CUSTOMER} reseller")  # not an operator: an unknown command
     assert customer.last()["text"] == "Perintah tidak dikenal. Ketik /help."
     assert bot.service.get_user(CUSTOMER).role is Role.CUSTOMER
+
+
+async def test_help_shows_operators_their_commands_and_no_one_else(bot: Harness) -> None:
+    admin = bot.chat(ADMIN, "en", "Op")
+    await admin.says("/help")
+    assert "/topup" in admin.last()["text"] and "/role" in admin.last()["text"]
+    customer = bot.chat()
+    await customer.says("/help")
+    assert "/topup" not in customer.last()["text"] and "/bayar" in customer.last()["text"]

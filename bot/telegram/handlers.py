@@ -192,7 +192,11 @@ class LoketHandlers:
         return ConversationHandler.END
 
     async def help(self, update: Update, context: Context) -> None:
-        await self.reply(update, t(self.lang(update), "help"))
+        lang = self.lang(update)
+        text = t(lang, "help")
+        if self.is_admin(update):  # operators also see their own commands
+            text += "\n\n" + t(lang, "help_admin")
+        await self.reply(update, text)
 
     async def lang_command(self, update: Update, context: Context) -> None:
         await self.reply(update, t(self.lang(update), "lang_pick"), keyboards.languages())

@@ -40,6 +40,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "/saldo – saldo dan mutasi\n"
         "/lang – ganti bahasa\n"
         "Format singkat: CEK.PRODUK.NOMOR, BAYAR.PRODUK.NOMOR, STATUS.REF, SAL",
+        "help_admin": "<b>Operator</b>\n"
+        "/topup &lt;id&gt; &lt;jumlah&gt; [alasan] – isi saldo pengguna\n"
+        "/adjust &lt;id&gt; &lt;+/-jumlah&gt; &lt;alasan&gt; – koreksi saldo\n"
+        "/role &lt;id&gt; reseller|pelanggan – tandai reseller\n"
+        "/deposit – deposit di biller\n"
+        "/stats – angka hari ini\n"
+        "/pending – transaksi menunggu biller",
         "lang_pick": "Pilih bahasa:",
         "lang_set": "Bahasa diganti ke Bahasa Indonesia.",
         "choose_category": "Pilih jenis tagihan:",
@@ -212,6 +219,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "/saldo – wallet balance and entries\n"
         "/lang – change language\n"
         "Short forms: CEK.PRODUCT.NUMBER, BAYAR.PRODUCT.NUMBER, STATUS.REF, SAL",
+        "help_admin": "<b>Operator</b>\n"
+        "/topup &lt;id&gt; &lt;amount&gt; [reason] – top up a user's wallet\n"
+        "/adjust &lt;id&gt; &lt;+/-amount&gt; &lt;reason&gt; – correct a wallet\n"
+        "/role &lt;id&gt; reseller|customer – mark a reseller\n"
+        "/deposit – the deposit at the biller\n"
+        "/stats – today's figures\n"
+        "/pending – transactions waiting for the biller",
         "lang_pick": "Choose a language:",
         "lang_set": "Language set to English.",
         "choose_category": "Choose a kind of bill:",
