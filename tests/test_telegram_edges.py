@@ -336,3 +336,23 @@ async def test_help_shows_operators_their_commands_and_no_one_else(bot: Harness)
     customer = bot.chat()
     await customer.says("/help")
     assert "/topup" not in customer.last()["text"] and "/bayar" in customer.last()["text"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("12", "terlalu pendek (2 angka, paling sedikit 11)."),
+        ("5" * 30, "terlalu panjang (30 angka, paling banyak"),
+        ("53000000000A", "hanya boleh angka."),
+    ],
+)
+async def test_a_wrong_number_says_which_rule_it_broke(bot: Harness, typed: str, why: str) -> None:
+    chat = bot.chat()
+    await chat.says("/bayar")
+    await chat.clicks(chat.last(), "cat:pln")
+    await chat.clicks(chat.last(), "prod:PLNPOSTPAID")
+    await chat.says(typed)
+    text = chat.last()["text"]
+    assert text.startswith("Nomor pelanggan tidak sesuai: ") and why in text and "ID pelanggan PLN" in text
+    await chat.says(PLN_OK)  # still asked for the number
+    assert bot.service.history(CUSTOMER)[0].customer_number == PLN_OK

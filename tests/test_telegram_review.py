@@ -167,8 +167,8 @@ async def test_number_hints_are_in_english_for_english_users(bot: Harness) -> No
     assert "12-digit PLN customer ID" in chat.last()["text"]
     await chat.says("12")
     assert chat.last()["text"] == (
-        "That customer number does not fit: 12-digit PLN customer ID, printed on your electricity "
-        "receipt or bill"
+        "That customer number does not fit: too short (2 digits, at least 11). Expected: 12-digit PLN "
+        "customer ID, printed on your electricity receipt or bill"
     )
 
 

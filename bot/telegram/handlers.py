@@ -348,7 +348,10 @@ class LoketHandlers:
         except UnknownProduct:
             await self.reply(update, t(lang, "unknown_product", product=code, codes=", ".join(self.products)))
         except InvalidCustomerNumber as error:
-            await self.reply(update, t(lang, "number_invalid", hint=hint(lang, error.number_rule.hint)))
+            rule = error.number_rule
+            length = len(re.sub(r"[\s\-.]", "", number))
+            why = t(lang, f"why_{error.rule}", length=length, min=rule.min_length, max=rule.max_length)
+            await self.reply(update, t(lang, "number_invalid", why=Raw(why), hint=hint(lang, rule.hint)))
             return None, True
         except InquiryError as error:
             await self.reply(update, render.reason_text(lang, error.reason))
