@@ -235,12 +235,37 @@ BEGIN SELECT RAISE(ABORT, 'deposit_reports are append-only'); END;
 """
 
 
+_V5 = """
+-- Whether the owner was told of a settled payment. The news goes out after the commit, so a crash
+-- or a Telegram outage in between must not swallow it: an outcome without a delivered notice is
+-- told again (bot/payments/service.py, retell). Append-only: one row per attempt.
+CREATE TABLE notices (
+    notice_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ref_id TEXT NOT NULL REFERENCES transactions(ref_id),
+    state TEXT NOT NULL,
+    delivered INTEGER NOT NULL CHECK (delivered IN (0, 1)),
+    error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX notices_ref ON notices(ref_id, notice_id);
+CREATE TRIGGER notices_no_update BEFORE UPDATE ON notices
+BEGIN SELECT RAISE(ABORT, 'notices are append-only'); END;
+CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices
+BEGIN SELECT RAISE(ABORT, 'notices are append-only'); END;
+-- payments settled before this version were told then (or never will be): not told again
+INSERT INTO notices (ref_id, state, delivered, error, created_at)
+SELECT ref_id, state, 1, 'settled before v5', coalesce(settled_at, updated_at)
+FROM transactions WHERE state IN ('SUCCESS', 'FAILED');
+"""
+
+
 # (version, name, apply). Append new versions; never edit a released one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "users, transactions, wallet entries, events, append-only triggers", _script(_V1)),
     (2, "status checks, PTB persistence tables", _script(_V2)),
     (3, "refuse REPLACE on append-only tables; state machine and receipt triggers", _script(_V3)),
     (4, "deposit balances reported by the biller", _script(_V4)),
+    (5, "notices: the owner told of a settled payment", _script(_V5)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -332,6 +332,28 @@ class Ledger:
             ],
         )  # fmt: skip
 
+    def record_notice(self, ref_id: str, state: TxState, delivered: bool, error: str, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO notices (ref_id, state, delivered, error, created_at) VALUES (?, ?, ?, ?, ?)",
+            [ref_id, TxState(state).value, int(delivered), error, ts(now)],
+        )
+
+    def untold(self, since: datetime) -> list[tuple[Transaction, int, datetime | None]]:
+        """Payments settled since `since` whose owner was not told yet: (tx, attempts, last try)."""
+        rows = self.db.query(
+            "SELECT t.*, (SELECT count(*) FROM notices n WHERE n.ref_id = t.ref_id) AS attempts,"
+            " (SELECT max(created_at) FROM notices n WHERE n.ref_id = t.ref_id) AS last_attempt"
+            " FROM transactions t WHERE t.state IN ('SUCCESS', 'FAILED') AND t.settled_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.ref_id = t.ref_id AND n.delivered = 1)"
+            " ORDER BY t.settled_at",
+            [ts(since)],
+        )
+        found = []
+        for row in rows:
+            attempts, last = int(row.pop("attempts")), parse_ts(row.pop("last_attempt"))
+            found.append((_tx(row), attempts, last))
+        return found
+
     def record_deposit(self, provider: str, amount: int, ref_id: str | None, now: datetime) -> None:
         self.db.execute(
             "INSERT INTO deposit_reports (provider, amount, ref_id, created_at) VALUES (?, ?, ?, ?)",

@@ -28,6 +28,7 @@ from tests.core_fakes import (
     USER,
     Clock,
     FakeBiller,
+    SimulatedCrash,
     make_service,
     settings,
     snapshot,
@@ -618,3 +619,64 @@ async def test_a_late_answer_contradicting_a_final_state_changes_nothing_and_is_
     assert any("reconcile" in r.getMessage() and tx.ref_id in r.getMessage() for r in caplog.records)
     assert bot.ledger.status_checks(tx.ref_id)[-1]["outcome"] == "SUCCESS"  # kept for audit
     assert alarms == [(tx.ref_id, "FAILED", "SUCCESS")]  # the operator is told, once
+
+
+# -- the owner is told, even after a crash or an outage -----------------------------------------------
+async def test_an_outcome_the_owner_did_not_hear_of_is_told_again_until_it_gets_through(service, clock):
+    from bot.payments.service import RETELL_FIRST
+
+    heard: list[str] = []
+    failing = [True]
+
+    async def chat(tx):
+        if failing[0]:
+            raise ConnectionError("Telegram is down")
+        heard.append(tx.ref_id)
+
+    service.add_observer(chat)
+    tx = await service.pay((await service.inquire(USER, "TELKOMPSTN", NUMBER)).ref_id, USER)
+    assert tx.state is TxState.SUCCESS and heard == []
+    assert await service.retell() == 0  # not before a minute has passed
+    clock.advance(RETELL_FIRST)
+    assert await service.retell() == 1 and heard == []  # still down: tried, failed
+    clock.advance(RETELL_FIRST)
+    assert await service.retell() == 0  # the second retry waits twice as long
+    failing[0] = False
+    clock.advance(RETELL_FIRST)
+    await service.follow_up_once()  # the background rounds retell
+    assert heard == [tx.ref_id]
+    clock.advance(10 * RETELL_FIRST)
+    assert await service.retell() == 0 and heard == [tx.ref_id]  # told once is enough
+    rows = service.ledger.db.execute("SELECT delivered, error FROM notices ORDER BY notice_id").fetchall()
+    assert rows == [(0, "ConnectionError"), (0, "ConnectionError"), (1, "")]
+
+
+async def test_a_crash_between_settling_and_telling_is_told_by_the_next_process(tmp_path, clock):
+    from bot.payments.service import RETELL_FIRST
+
+    biller = FakeBiller()
+    path = tmp_path / "db.sqlite3"
+    first = make_service(path, biller, clock)
+    first.top_up(ADMIN, USER, 500_000)
+
+    async def dies(tx):
+        raise SimulatedCrash("killed right after the commit")
+
+    first.add_observer(dies)
+    tx = await first.inquire(USER, "TELKOMPSTN", NUMBER)
+    with pytest.raises(SimulatedCrash):
+        await first.pay(tx.ref_id, USER)
+    first.ledger.db.conn.close()
+
+    heard: list[tuple[str, TxState]] = []
+
+    async def chat(settled):
+        heard.append((settled.ref_id, settled.state))
+
+    second = make_service(path, biller, clock)
+    second.add_observer(chat)
+    clock.advance(RETELL_FIRST)
+    assert await second.recover() == []  # nothing open: it settled before the crash
+    await second.follow_up_once()
+    assert heard == [(tx.ref_id, TxState.SUCCESS)]
+    assert biller.pay_requests == {tx.ref_id: 1}

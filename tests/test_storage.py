@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -339,3 +339,21 @@ def test_a_v2_database_is_upgraded_to_refuse_replace(tmp_path):
             " VALUES (1, 42, 'topup', 7000, 'x', 13000)"
         )
     conn.close()
+
+
+def test_v5_counts_payments_settled_before_it_as_told_and_notices_are_append_only(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = connect(path)
+    assert migrate(old, target=4) == 4
+    _user(old)
+    for ref, state in (("LK1", "SUCCESS"), ("LK2", "FAILED"), ("LK3", "PENDING"), ("LK4", "CANCELLED")):
+        _tx(old, ref, state)
+    old.conn.close()
+    db = open_database(path)
+    told = db.execute("SELECT ref_id, state, delivered FROM notices ORDER BY ref_id").fetchall()
+    assert told == [("LK1", "SUCCESS", 1), ("LK2", "FAILED", 1)]  # nobody hears of old payments again
+    assert Ledger(db).untold(NOW - timedelta(days=7)) == []
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE notices SET delivered = 0")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM notices")

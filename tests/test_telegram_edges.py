@@ -356,3 +356,47 @@ async def test_a_wrong_number_says_which_rule_it_broke(bot: Harness, typed: str,
     assert text.startswith("Nomor pelanggan tidak sesuai: ") and why in text and "ID pelanggan PLN" in text
     await chat.says(PLN_OK)  # still asked for the number
     assert bot.service.history(CUSTOMER)[0].customer_number == PLN_OK
+
+
+async def test_a_receipt_missed_while_telegram_was_down_arrives_later(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.payments.service import RETELL_FIRST
+
+    now = [datetime.now(UTC)]
+    async with Harness(tmp_path, clock=lambda: now[0], SANDBOX_PENDING_CHECKS="0") as bot:
+        bot.fund(CUSTOMER, 1_000_000)
+        chat = bot.chat()
+        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+        bill = chat.last()
+        tx = bot.service.history(CUSTOMER)[0]
+        await chat.clicks(bill, f"pay:{tx.ref_id}")
+        assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.PENDING
+        bot.api.down = True
+        now[0] += timedelta(seconds=30)
+        await bot.service.follow_up_once()  # settles SUCCESS; telling the user fails
+        assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+        assert "STRUK" not in bot.api.message(CUSTOMER, bill["message_id"])["text"]
+        bot.api.down = False
+        now[0] += timedelta(seconds=RETELL_FIRST)
+        await bot.service.follow_up_once()
+        assert "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"]
+        now[0] += timedelta(hours=2)
+        edits = len(bot.api.sent("editMessageText", CUSTOMER))
+        await bot.service.follow_up_once()
+        assert len(bot.api.sent("editMessageText", CUSTOMER)) == edits  # told once
+
+
+async def test_a_user_who_blocked_the_bot_is_not_told_again_and_again(tmp_path: Path) -> None:
+    async with Harness(tmp_path) as bot:
+        bot.fund(CUSTOMER, 1_000_000)
+        chat = bot.chat()
+        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+        tx = bot.service.history(CUSTOMER)[0]
+        await chat.clicks(chat.last(), f"pay:{tx.ref_id}")
+        bot.api.blocked.add(CUSTOMER)
+        for _ in range(5):
+            await bot.service.refresh(tx.ref_id, CUSTOMER)
+        assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+        rows = bot.db.execute("SELECT delivered FROM notices WHERE ref_id = ?", [tx.ref_id]).fetchall()
+        assert rows == [(1,)]  # nothing more can be done: not retried for a week

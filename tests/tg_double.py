@@ -37,6 +37,8 @@ class FakeBotAPI(BaseRequest):
         self._ids = itertools.count(1000)
         self.fail_429 = 0  # answer this many next sendMessage calls with 429
         self.gone: set[int] = set()  # message ids whose edit must fail ("message to edit not found")
+        self.down = False  # Telegram answers every send and edit with 502 Bad Gateway
+        self.blocked: set[int] = set()  # chats whose user blocked the bot (403 Forbidden)
         self.changed = asyncio.Event()
 
     @property
@@ -82,6 +84,11 @@ class FakeBotAPI(BaseRequest):
         elif endpoint == "getUpdates":
             await asyncio.sleep(0.05)
             result = []
+        elif endpoint in ("sendMessage", "editMessageText") and self.down:
+            return 502, json.dumps({"ok": False, "error_code": 502, "description": "Bad Gateway"}).encode()
+        elif endpoint in ("sendMessage", "editMessageText") and int(params["chat_id"]) in self.blocked:
+            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            return 403, json.dumps(body).encode()
         elif endpoint == "sendMessage":
             if self.fail_429 > 0:
                 self.fail_429 -= 1

@@ -59,6 +59,12 @@ JAKARTA = timezone(timedelta(hours=7), "WIB")  # Indonesia has no daylight savin
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REF_ID_MAX = 20
 STATUS_CAUSES = frozenset({"status", "refresh", "recovery"})
+# An outcome the owner has not heard of is told again: first after a minute (the news normally
+# goes out right after the commit), then twice as late each time up to hourly, for a week.
+RETELL_FIRST = 60
+RETELL_LONGEST = 3600
+RETELL_MAX_ATTEMPTS = 40
+RETELL_WINDOW = timedelta(days=7)
 
 
 def new_ref_id(now: datetime) -> str:
@@ -155,11 +161,35 @@ class PaymentService:
                 log.exception("alarm callback failed for %s", tx.ref_id)
 
     async def _notify(self, tx: Transaction) -> None:
+        """Tell the observers; for a settled payment, record whether the news got through."""
+        error = ""
         for callback in list(self._observers):
             try:
                 await callback(tx)
-            except Exception:
+            except Exception as failure:
                 log.exception("observer failed for %s", tx.ref_id)
+                error = type(failure).__name__
+        if tx.is_final:
+            self.ledger.record_notice(tx.ref_id, tx.state, not error, error, self._now())
+
+    def _retell_due(self, attempts: int, last: datetime | None, settled: datetime, now: datetime) -> bool:
+        """An untold outcome is tried again after RETELL_FIRST seconds, then ever more slowly."""
+        if attempts >= RETELL_MAX_ATTEMPTS:
+            return False
+        wait = min(RETELL_FIRST * 2 ** max(attempts - 1, 0), RETELL_LONGEST)
+        return (now - (last or settled)).total_seconds() >= wait
+
+    async def retell(self) -> int:
+        """Tell owners the outcomes they have not heard of: a crash right after the settlement, or
+        Telegram down when it happened. Returns how many were tried."""
+        now = self._now()
+        tried = 0
+        for tx, attempts, last in self.ledger.untold(now - RETELL_WINDOW):
+            assert tx.settled_at is not None
+            if self._retell_due(attempts, last, tx.settled_at, now):
+                tried += 1
+                await self._notify(tx)
+        return tried
 
     # -- reading -------------------------------------------------------------------------------
     def _visible(self, ref_id: str, user_id: int, *, admin_sees_all: bool = True) -> Transaction:
@@ -458,10 +488,12 @@ class PaymentService:
 
     # -- follow-up and recovery ----------------------------------------------------------------
     async def follow_up_once(self) -> int:
-        """Check every due, unflagged open payment once. Returns how many were checked."""
+        """Check every due, unflagged open payment once, and tell owners what they missed.
+        Returns how many payments were checked."""
         due = self.ledger.due(self._now())
         for tx in due:
             await self._check(tx, "status")
+        await self.retell()
         return len(due)
 
     async def recover(self) -> list[Transaction]:

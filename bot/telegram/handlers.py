@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -868,9 +868,13 @@ def make_observer(
         lang = notify.get("lang") or "id"
         text = render.outcome_text(lang, tx)
         last = application.chat_data.get(chat_id, {}).get(LAST_MESSAGE)
-        edited = await edit_or_send(application.bot, chat_id, message_id, text)
-        if edited and message_id is not None and last is not None and int(last) > int(message_id):
-            await application.bot.send_message(chat_id, text, parse_mode=HTML)
+        try:
+            edited = await edit_or_send(application.bot, chat_id, message_id, text)
+            if edited and message_id is not None and last is not None and int(last) > int(message_id):
+                await application.bot.send_message(chat_id, fit(text), parse_mode=HTML)
+        except Forbidden as error:  # the user blocked the bot: telling again would not help
+            log.info("could not tell chat %s about %s: %s", chat_id, tx.ref_id, error)
+        # any other failure (Telegram down, 5xx) propagates: the core records it and tells again
 
     return on_settled
 
