@@ -78,7 +78,7 @@ class FakeBiller:
             raise UnknownProduct(code)
         return PRODUCT
 
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         self.inquiries += 1
         if customer_number == NO_BILL_NUMBER:
             raise InquiryError("no bill", reason=Reason.ALREADY_PAID, provider_code="01")

@@ -130,7 +130,10 @@ async def test_bpjs_inquiry_sends_month(client: AyoconnectClient) -> None:
         )
         with pytest.raises(InquiryError):
             await client.inquire(client.product("BPJS"), "8801234560000", "LK2")
-    assert verify_jwt(route.calls[0].request.headers["TOKEN"], SECRET)["month"] == 1
+        with pytest.raises(InquiryError):
+            await client.inquire(client.product("BPJS"), "8801234560000", "LK3", months=6)
+    sent = [verify_jwt(call.request.headers["TOKEN"], SECRET) for call in route.calls]
+    assert [claims["month"] for claims in sent] == [1, 6]
 
 
 async def test_payment_sends_inquiry_amount_ref_and_inquiry_id(client: AyoconnectClient, bill: Bill) -> None:

@@ -122,12 +122,16 @@ async def test_inquiry_request_is_signed_over_ref_id(client: IAKClient) -> None:
     assert route.calls[0].request.headers["content-type"] == "application/json"
 
 
-async def test_bpjs_inquiry_sends_month_one(client: IAKClient) -> None:
+async def test_bpjs_inquiry_sends_the_months_asked(client: IAKClient) -> None:
     with respx.mock:
         route = respx.post(URL).mock(return_value=httpx.Response(200, json=envelope(response_code="10")))
         with pytest.raises(InquiryError):
             await client.inquire(client.product("BPJS"), "8801234560000", "b1")
-    assert sent(route)["month"] == 1
+        with pytest.raises(InquiryError):
+            await client.inquire(client.product("BPJS"), "8801234560000", "b2", months=3)
+        with pytest.raises(InquiryError):
+            await client.inquire(client.product("TELKOMPSTN"), "6391601202", "t1", months=3)
+    assert [json.loads(call.request.content).get("month") for call in route.calls] == [1, 3, None]
 
 
 async def test_payment_is_signed_over_tr_id_and_status_over_cs(client: IAKClient, bill: Bill) -> None:

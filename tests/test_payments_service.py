@@ -680,3 +680,22 @@ async def test_a_crash_between_settling_and_telling_is_told_by_the_next_process(
     await second.follow_up_once()
     assert heard == [(tx.ref_id, TxState.SUCCESS)]
     assert biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_bpjs_is_inquired_for_the_months_asked_and_nothing_else_takes_months(tmp_path):
+    from bot.payments.errors import InvalidMonths
+
+    s = settings()
+    biller = make_biller(s)  # the sandbox: a BPJS bill has one period per month asked
+    svc = PaymentService(Ledger(open_database(tmp_path / "db.sqlite3")), biller, s)
+    one = await svc.inquire(USER, "BPJS", "8801234560000")
+    three = await svc.inquire(USER, "BPJS", "8801234560000", months=3)
+    assert len(one.bill.periods) == 1 and len(three.bill.periods) == 3
+    assert three.bill_total > one.bill_total
+    before = snapshot(svc.ledger.db)
+    for code, number, months in (("BPJS", "8801234560000", 0), ("BPJS", "8801234560000", 13),
+                                 ("TELKOMPSTN", "6391601201", 2)):  # fmt: skip
+        with pytest.raises(InvalidMonths):
+            await svc.inquire(USER, code, number, months=months)
+    assert snapshot(svc.ledger.db) == before
+    await biller.aclose()

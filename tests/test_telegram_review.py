@@ -78,7 +78,7 @@ async def test_wallet_with_long_adjustment_reasons_fits_one_message(bot: Harness
 
 
 class LongNameBiller(FakeBiller):
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         bill = await super().inquire(product, customer_number, ref_id)
         return bill.model_copy(update={"customer_name": "<b>&" * 2000})
 
@@ -173,7 +173,7 @@ async def test_number_hints_are_in_english_for_english_users(bot: Harness) -> No
 
 
 class BoomBiller(FakeBiller):
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         raise RuntimeError("boom")
 
 

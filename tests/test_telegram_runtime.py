@@ -37,7 +37,7 @@ class SlowBiller:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def inquire(self, product: Any, number: str, ref_id: str) -> Any:
+    async def inquire(self, product: Any, number: str, ref_id: str, months: int = 1) -> Any:
         await asyncio.sleep(self.delay)
         return await self._inner.inquire(product, number, ref_id)
 

@@ -221,7 +221,7 @@ class AyoconnectClient:
         return await self._http.post(path, content=b"", headers=headers)
 
     # -- inquiry -----------------------------------------------------------------------------
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         number = product.number_rule.check(customer_number)
         params: dict[str, Any] = {
             "partnerId": self._partner_id,
@@ -229,7 +229,7 @@ class AyoconnectClient:
             "productCode": product.biller_code,
         }
         if product.needs_month:
-            params["month"] = 1
+            params["month"] = months
         try:
             response = await self._post(INQUIRY_PATH, params)
         except httpx.TimeoutException:

@@ -46,6 +46,8 @@ class Reason(StrEnum):
     BAD_RESPONSE = "bad_response"  # the answer could not be understood (inquiry side)
 
 
+MAX_MONTHS = 12  # months one BPJS inquiry may cover (the providers pay up to a year ahead)
+
 class NumberRule(BaseModel):
     """How a customer number for a product must look. Checked before any call."""
 
@@ -78,7 +80,7 @@ class Product(BaseModel):
     category: str  # a key of CATEGORIES
     provider_code: str = ""  # the code the provider wants, when it differs from `code`
     number_rule: NumberRule = Field(default_factory=NumberRule)
-    needs_month: bool = False  # BPJS: months to pay, sent at inquiry
+    needs_month: bool = False  # BPJS: months to pay (1 to MAX_MONTHS), sent at inquiry
 
     @property
     def biller_code(self) -> str:
@@ -217,7 +219,9 @@ class Biller(Protocol):
         """The product for a code (case-insensitive), or UnknownProduct."""
         ...
 
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill: ...
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
+        """The bill; `months` is how many months to pay ahead, for products that need it (BPJS)."""
+        ...
 
     async def pay(self, bill: Bill) -> PaymentResult: ...
 

@@ -299,7 +299,7 @@ class IAKClient:
         return await self._http.post(PATH, content=json.dumps(payload))
 
     # -- inquiry -----------------------------------------------------------------------------
-    async def inquire(self, product: Product, customer_number: str, ref_id: str) -> Bill:
+    async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         number = product.number_rule.check(customer_number)
         payload: dict[str, Any] = {
             "commands": "inq-pasca",
@@ -310,7 +310,7 @@ class IAKClient:
             "sign": self._sign(ref_id),
         }
         if product.needs_month:
-            payload["month"] = 1
+            payload["month"] = months
         try:
             response = await self._post(payload)
         except httpx.TimeoutException:

@@ -67,6 +67,15 @@ class BillBeingPaid(PaymentError):
         self.other = other
 
 
+class InvalidMonths(PaymentError):
+    """A month count for a product that takes none, or outside 1..MAX_MONTHS; nothing was sent."""
+
+    def __init__(self, months: int, most: int) -> None:
+        super().__init__(f"{months} months: 1 to {most}, and only for products paid by the month")
+        self.months = months
+        self.most = most
+
+
 class IllegalTransition(PaymentError):
     def __init__(self, ref_id: str, from_state: TxState, to_state: TxState) -> None:
         super().__init__(f"{ref_id}: {from_state} -> {to_state} is not allowed")

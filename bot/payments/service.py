@@ -24,13 +24,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from bot.billers.base import Biller, InquiryError, Outcome, PaymentResult, Reason
+from bot.billers.base import MAX_MONTHS, Biller, InquiryError, Outcome, PaymentResult, Reason
 from bot.config import Settings
 from bot.payments.errors import (
     BillBeingPaid,
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
+    InvalidMonths,
     NotPayable,
     TransactionNotFound,
 )
@@ -224,15 +225,25 @@ class PaymentService:
 
     # -- inquiry -------------------------------------------------------------------------------
     async def inquire(
-        self, user_id: int, product_code: str, customer_number: str, notify: dict[str, Any] | None = None
+        self,
+        user_id: int,
+        product_code: str,
+        customer_number: str,
+        notify: dict[str, Any] | None = None,
+        months: int = 1,
     ) -> Transaction:
-        """Ask the biller for the bill and store it as INQUIRED, priced bill total + MARKUP."""
+        """Ask the biller for the bill and store it as INQUIRED, priced bill total + MARKUP.
+
+        `months`: how many months to pay, for a product paid by the month (BPJS), 1 by default.
+        """
         product = self.biller.product(product_code)  # UnknownProduct
         number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
+        if months != 1 and not (product.needs_month and 1 <= months <= MAX_MONTHS):
+            raise InvalidMonths(months, MAX_MONTHS if product.needs_month else 1)
         ref_id = new_ref_id(self._now())
         while self.ledger.exists(ref_id):
             ref_id = new_ref_id(self._now())
-        bill = await self.biller.inquire(product, number, ref_id)
+        bill = await self.biller.inquire(product, number, ref_id, months=months)
         if bill.total <= 0:
             raise InquiryError("the biller returned a bill with nothing to pay", reason=Reason.BAD_RESPONSE)
         bill = bill.model_copy(update={"ref_id": ref_id})
