@@ -400,3 +400,35 @@ async def test_a_user_who_blocked_the_bot_is_not_told_again_and_again(tmp_path: 
         assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
         rows = bot.db.execute("SELECT delivered FROM notices WHERE ref_id = ?", [tx.ref_id]).fetchall()
         assert rows == [(1,)]  # nothing more can be done: not retried for a week
+
+
+async def test_bpjs_asks_how_many_months_then_shows_that_bill(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("/bayar")
+    await chat.clicks(chat.last(), "cat:bpjs")
+    await chat.clicks(chat.last(), "prod:BPJS")
+    await chat.says("12")  # a wrong number is refused before the months are asked
+    assert chat.last()["text"].startswith("Nomor pelanggan tidak sesuai")
+    await chat.says("8801234560000")
+    ask = chat.last()
+    assert "berapa bulan" in ask["text"]
+    assert chat.buttons(ask) == ["mon:1", "mon:2", "mon:3", "mon:6", "mon:12", "back", "cancelflow"]
+    assert bot.service.history(CUSTOMER) == []  # nothing asked of the biller yet
+    await chat.clicks(ask, "mon:3")
+    tx = bot.service.history(CUSTOMER)[0]
+    assert len(tx.bill.periods) == 3
+    assert chat.buttons(chat.last()) == [f"pay:{tx.ref_id}", f"cancel:{tx.ref_id}"]
+    assert "3 bulan" in bot.api.message(CUSTOMER, ask["message_id"])["text"]  # the choice, no buttons left
+    await chat.clicks(ask, "mon:6")  # an old months button after the bill: answered, nothing asked
+    assert len(bot.service.history(CUSTOMER)) == 1
+
+
+async def test_reseller_bpjs_months_last_and_months_only_for_monthly_products(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("CEK.BPJS.8801234560000.6")
+    tx = bot.service.history(CUSTOMER)[0]
+    assert (tx.product_code, tx.customer_number, len(tx.bill.periods)) == ("BPJS", "8801234560000", 6)
+    await chat.says("CEK.BPJS.8801234560000.13")
+    assert chat.last()["text"] == "Jumlah bulan hanya untuk produk bulanan (BPJS), 1 sampai 12."
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}.3")  # not monthly: never read as months
+    assert len(bot.service.history(CUSTOMER)) == 1

@@ -31,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.billers.base import (
     CATEGORIES,
+    MAX_MONTHS,
     InquiryError,
     InvalidCustomerNumber,
     PaymentResult,
@@ -43,6 +44,7 @@ from bot.payments.errors import (
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
+    InvalidMonths,
     NotPayable,
     TransactionNotFound,
 )
@@ -65,7 +67,9 @@ from bot.telegram.texts import Raw, fit, hint, norm_lang, t
 
 log = logging.getLogger(__name__)
 
-CATEGORY, PRODUCT, NUMBER = range(3)
+CATEGORY, PRODUCT, NUMBER, MONTHS = range(4)
+MONTH_CHOICES = (1, 2, 3, 6, 12)  # BPJS: how many months to pay, as buttons
+MONTHS_WORD = re.compile(r"[0-9]{1,2}")  # the months after a BPJS number in a reseller line
 HISTORY_PAGE = 5
 PENDING_SHOWN = 25  # /pending lines in one message
 TYPING_REPEAT = 4.5  # seconds between chat actions during an inquiry
@@ -319,10 +323,23 @@ class LoketHandlers:
             return CATEGORY
         text = ascii_digits(update.message.text or "")  # ٥٣٠… or full-width digits are digits too
         if is_command(text):  # e.g. SAL or CEK.… typed mid-flow: the user changed their mind
-            context.user_data.pop("pay_product", None)
-            context.user_data.pop("pay_category", None)
+            for key in ("pay_product", "pay_category", "pay_number"):
+                context.user_data.pop(key, None)
             await self.run_line(update, text)
             return ConversationHandler.END
+        if product.needs_month:  # BPJS: the number first, then how many months
+            try:
+                number = product.number_rule.check(text)
+            except InvalidCustomerNumber as error:
+                await self.reply(update, self.number_refusal(lang, error, text))
+                return NUMBER
+            context.user_data["pay_number"] = number
+            await self.reply(
+                update,
+                t(lang, "ask_months", product=product.name, number=number),
+                keyboards.months(lang, MONTH_CHOICES),
+            )
+            return MONTHS
         tx, ask_again = await self.inquire(update, lang, product.code, text)
         if ask_again:
             return NUMBER
@@ -332,8 +349,35 @@ class LoketHandlers:
             await self.send_bill(update, lang, tx, reseller=False)
         return ConversationHandler.END
 
+    async def months_chosen(self, update: Update, context: Context) -> int:
+        query = update.callback_query
+        assert query is not None and query.data is not None and context.user_data is not None
+        lang = self.lang(update)
+        await answer(query)
+        product = self.products.get(str(context.user_data.get("pay_product") or "").upper())
+        number = context.user_data.get("pay_number")
+        months = int(query.data.split(":", 1)[1]) if query.data.split(":", 1)[1].isdigit() else 0
+        if product is None or not number or months not in MONTH_CHOICES:
+            await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
+            return CATEGORY
+        await self.edit(query, t(lang, "months_chosen", product=product.name, number=number, months=months))
+        tx, _ = await self.inquire(update, lang, product.code, number, months=months)
+        for key in ("pay_product", "pay_category", "pay_number"):
+            context.user_data.pop(key, None)
+        if tx is not None:
+            await self.send_bill(update, lang, tx, reseller=False)
+        return ConversationHandler.END
+
+    @staticmethod
+    def number_refusal(lang: str, error: InvalidCustomerNumber, typed: str) -> str:
+        """Which rule a customer number broke, then what is expected."""
+        rule = error.number_rule
+        length = len(re.sub(r"[\s\-.]", "", typed))
+        why = t(lang, f"why_{error.rule}", length=length, min=rule.min_length, max=rule.max_length)
+        return t(lang, "number_invalid", why=Raw(why), hint=hint(lang, rule.hint))
+
     async def inquire(
-        self, update: Update, lang: str, code: str, number: str
+        self, update: Update, lang: str, code: str, number: str, months: int = 1
     ) -> tuple[Transaction | None, bool]:
         """Run an inquiry with 'typing…' shown and explain any refusal.
 
@@ -344,15 +388,15 @@ class LoketHandlers:
         await update.get_bot().send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         typing = asyncio.create_task(keep_typing(update.get_bot(), update.effective_chat.id))
         try:
-            return await self.service.inquire(update.effective_user.id, code, number), False
+            return await self.service.inquire(update.effective_user.id, code, number, months=months), False
         except UnknownProduct:
             await self.reply(update, t(lang, "unknown_product", product=code, codes=", ".join(self.products)))
         except InvalidCustomerNumber as error:
-            rule = error.number_rule
-            length = len(re.sub(r"[\s\-.]", "", number))
-            why = t(lang, f"why_{error.rule}", length=length, min=rule.min_length, max=rule.max_length)
-            await self.reply(update, t(lang, "number_invalid", why=Raw(why), hint=hint(lang, rule.hint)))
+            await self.reply(update, self.number_refusal(lang, error, number))
             return None, True
+        except InvalidMonths:
+            await self.reply(update, t(lang, "months_invalid", most=MAX_MONTHS))
+            return None, False
         except InquiryError as error:
             await self.reply(update, render.reason_text(lang, error.reason))
             return None, error.reason is Reason.WRONG_NUMBER
@@ -613,23 +657,33 @@ class LoketHandlers:
         else:
             await self.reply(update, await self.status_of_customer(lang, user_id, command.customer_number))
 
-    def _split_line(self, command: Command) -> tuple[str, str]:
+    def _split_line(self, command: Command) -> tuple[str, str, int]:
         """Product and number of a CEK/BAYAR line, knowing the catalogue: a number typed in
         short groups (CEK PLNPOSTPAID 5300 0000 0000) is read as one number after a known
         product. A long number followed by more digits (BAYAR.PLNPOSTPAID.530000000001.1234, a
-        PIN by habit) is never glued into another customer's number: it stays an unknown product."""
+        PIN by habit) is never glued into another customer's number: it stays an unknown product.
+        A product paid by the month takes the months last: CEK.BPJS.8801234560000.3."""
         if command.product in self.products:
-            return command.product, command.customer_number
+            return command.product, command.customer_number, 1
         words = [*command.product.split("."), command.customer_number]
+        monthly = ".".join(words[:-2])
+        if (
+            len(words) >= 3
+            and monthly in self.products
+            and self.products[monthly].needs_month
+            and words[-2].isdigit()
+            and MONTHS_WORD.fullmatch(words[-1])
+        ):
+            return monthly, words[-2], int(words[-1])
         for cut in range(len(words) - 1, 0, -1):
             product, rest = ".".join(words[:cut]), words[cut:]
             if product in self.products and all(NUMBER_GROUP.fullmatch(w) for w in rest):
-                return product, "".join(rest)
-        return command.product, command.customer_number
+                return product, "".join(rest), 1
+        return command.product, command.customer_number, 1
 
     async def reseller_inquiry(self, update: Update, lang: str, command: Command) -> None:
-        product, number = self._split_line(command)
-        tx, _ = await self.inquire(update, lang, product, number)
+        product, number, months = self._split_line(command)
+        tx, _ = await self.inquire(update, lang, product, number, months=months)
         if tx is None:
             return
         balance = self.service.balance(tx.user_id)
@@ -977,6 +1031,11 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
             ],
             NUMBER: [
                 MessageHandler(new & filters.TEXT & ~filters.COMMAND, h.number_given),
+                CallbackQueryHandler(h.back_to_products, pattern=r"^back$"),
+                cancel_flow,
+            ],
+            MONTHS: [
+                CallbackQueryHandler(h.months_chosen, pattern=r"^mon:"),
                 CallbackQueryHandler(h.back_to_products, pattern=r"^back$"),
                 cancel_flow,
             ],

@@ -2,7 +2,7 @@
 
 Layout of callback data (all under Telegram's 64 bytes):
   m:<pay|status|history|wallet|help>   menu
-  cat:<category>  prod:<code>  back  cancelflow   the guided payment
+  cat:<category>  prod:<code>  mon:<n>  back  cancelflow   the guided payment
   pay:<ref>  cancel:<ref>              a bill's buttons
   hist:<offset>  rcpt:<ref>            history pages and receipts
   lang:<id|en>
@@ -46,6 +46,13 @@ def products(lang: str, items: list[Product]) -> InlineKeyboardMarkup:
 
 def number_step(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_b(t(lang, "btn_back"), "back"), _b(t(lang, "btn_cancel"), "cancelflow")]])
+
+
+def months(lang: str, choices: tuple[int, ...]) -> InlineKeyboardMarkup:
+    row = [_b(t(lang, "btn_months", n=n), f"mon:{n}") for n in choices]
+    return InlineKeyboardMarkup(
+        [row, [_b(t(lang, "btn_back"), "back"), _b(t(lang, "btn_cancel"), "cancelflow")]]
+    )
 
 
 def bill(lang: str, tx: Transaction) -> InlineKeyboardMarkup:

@@ -52,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_category": "Pilih jenis tagihan:",
         "choose_product": "Pilih produk <b>{category}</b>:",
         "ask_number": "<b>{product}</b>\nKirim nomor pelanggan: {hint}",
+        "ask_months": "<b>{product}</b> {number}\nBayar untuk berapa bulan?",
+        "btn_months": "{n} bln",
+        "months_chosen": "<b>{product}</b> {number}: {months} bulan",
+        "months_invalid": "Jumlah bulan hanya untuk produk bulanan (BPJS), 1 sampai {most}.",
         "btn_back": "« Kembali",
         "btn_cancel": "✖ Batal",
         "btn_pay": "Bayar {amount}",
@@ -139,6 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "CEK.PLNPOSTPAID.530000000001 – cek tagihan\n"
         "BAYAR.PLNPOSTPAID.530000000001 – cek lalu bayar\n"
         "/pay PLNPOSTPAID 530000000001\n"
+        "CEK.BPJS.8801234560000.3 – BPJS untuk 3 bulan\n"
         "STATUS.&lt;REF&gt; atau STATUS.&lt;NOMOR&gt; – status\n"
         "SAL – saldo",
         "unknown_command": "Perintah tidak dikenal. Ketik /help.",
@@ -236,6 +241,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_category": "Choose a kind of bill:",
         "choose_product": "Choose a <b>{category}</b> product:",
         "ask_number": "<b>{product}</b>\nSend the customer number: {hint}",
+        "ask_months": "<b>{product}</b> {number}\nPay for how many months?",
+        "btn_months": "{n} mo",
+        "months_chosen": "<b>{product}</b> {number}: {months} months",
+        "months_invalid": "A number of months is only for monthly products (BPJS), 1 to {most}.",
         "btn_back": "« Back",
         "btn_cancel": "✖ Cancel",
         "btn_pay": "Pay {amount}",
@@ -325,6 +334,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "CEK.PLNPOSTPAID.530000000001 – check a bill\n"
         "BAYAR.PLNPOSTPAID.530000000001 – check, then pay\n"
         "/pay PLNPOSTPAID 530000000001\n"
+        "CEK.BPJS.8801234560000.3 – BPJS for 3 months\n"
         "STATUS.&lt;REF&gt; or STATUS.&lt;NUMBER&gt; – status\n"
         "SAL – wallet balance",
         "unknown_command": "Unknown command. Send /help.",
