@@ -133,3 +133,19 @@ def test_callback_data_fits_in_64_bytes() -> None:
             for row in markup.inline_keyboard:
                 for button in row:
                     assert 0 < len(button.callback_data.encode()) <= 64
+
+
+@pytest.mark.parametrize(
+    ("lang", "period", "label"),
+    [
+        ("id", "202608,202609,202610", "AGU 2026, SEP 2026, OKT 2026"),
+        ("en", "202608", "AUG 2026"),
+        ("id", "OKT 2026", "OKT 2026"),  # already a label: kept
+        ("id", "201413", "201413"),  # not a month: kept as the biller wrote it
+        ("id", "", ""),
+    ],
+)
+def test_billers_periods_read_as_months(lang: str, period: str, label: str) -> None:
+    from bot.telegram.render import period_label
+
+    assert period_label(lang, period) == label

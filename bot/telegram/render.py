@@ -5,6 +5,7 @@ Every value that came from a user or a biller goes through `texts.t`, which esca
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,24 @@ def jakarta_time(moment: datetime | None) -> str:
     return moment.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M:%S")
 
 
+_MONTHS = {
+    "id": ("JAN", "FEB", "MAR", "APR", "MEI", "JUN", "JUL", "AGU", "SEP", "OKT", "NOV", "DES"),
+    "en": ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+}
+_YYYYMM = re.compile(r"(20[0-9]{2})(0[1-9]|1[0-2])")
+
+
+def period_label(lang: str, period: str) -> str:
+    """A biller's period as people read it: '202608,202609' -> 'AGU 2026, SEP 2026'; a label the
+    biller already wrote ('OKT 2026') is kept."""
+    names = _MONTHS.get(lang, _MONTHS["id"])
+    parts = []
+    for part in (p.strip() for p in period.split(",")):
+        match = _YYYYMM.fullmatch(part)
+        parts.append(f"{names[int(match.group(2)) - 1]} {match.group(1)}" if match else part)
+    return ", ".join(p for p in parts if p)
+
+
 def reason_text(lang: str, reason: Reason | str | None) -> str:
     key = _REASON_KEYS.get(Reason(reason), "reason_other") if reason else "reason_other"
     return t(lang, key)
@@ -63,10 +82,11 @@ def bill_text(lang: str, tx: Transaction, balance: int) -> str:
     ]
     if bill.lines:
         lines += [
-            t(lang, "bill_line", period=ln.period, amount=rupiah(ln.amount + ln.penalty)) for ln in bill.lines
+            t(lang, "bill_line", period=period_label(lang, ln.period), amount=rupiah(ln.amount + ln.penalty))
+            for ln in bill.lines
         ]
     else:
-        period = ", ".join(bill.periods) or "-"
+        period = period_label(lang, ",".join(bill.periods)) or "-"
         lines.append(t(lang, "bill_line", period=period, amount=rupiah(bill.nominal)))
     lines.append(t(lang, "bill_admin", amount=rupiah(bill.admin)))
     if tx.markup:
@@ -93,7 +113,7 @@ def receipt_text(lang: str, tx: Transaction) -> str:
         t(
             lang,
             "receipt_periods",
-            periods=", ".join(bill.periods or [ln.period for ln in bill.lines]) or "-",
+            periods=period_label(lang, ",".join(bill.periods or [ln.period for ln in bill.lines])) or "-",
         ),
         t(lang, "receipt_bill", amount=rupiah(bill.nominal)),
         t(lang, "receipt_admin", amount=rupiah(bill.admin)),
