@@ -432,3 +432,18 @@ async def test_reseller_bpjs_months_last_and_months_only_for_monthly_products(bo
     assert chat.last()["text"] == "Jumlah bulan hanya untuk produk bulanan (BPJS), 1 sampai 12."
     await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}.3")  # not monthly: never read as months
     assert len(bot.service.history(CUSTOMER)) == 1
+
+
+async def test_news_of_a_pending_payment_comes_in_the_language_picked_since(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 1_000_000)
+    chat = bot.chat()
+    await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+    bill = chat.last()
+    tx = bot.service.history(CUSTOMER)[0]
+    await chat.clicks(bill, f"pay:{tx.ref_id}")
+    await chat.says("/lang")
+    await chat.clicks(chat.last(), "lang:en")
+    for _ in range(5):
+        await bot.service.refresh(tx.ref_id, CUSTOMER)
+    assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
+    assert "PAYMENT RECEIPT" in bot.api.message(CUSTOMER, bill["message_id"])["text"]

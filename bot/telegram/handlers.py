@@ -919,7 +919,8 @@ def make_observer(
             return
         chat_id = int(notify["chat_id"])
         message_id = notify.get("message_id")
-        lang = notify.get("lang") or "id"
+        owner = service.get_user(tx.user_id) if service is not None else None
+        lang = owner.language if owner is not None else notify.get("lang") or "id"  # as they read now
         text = render.outcome_text(lang, tx)
         last = application.chat_data.get(chat_id, {}).get(LAST_MESSAGE)
         try:
