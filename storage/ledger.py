@@ -279,10 +279,12 @@ class Ledger:
         ).fetchone()
         return parse_ts(row[0])
 
-    def paid_between(self, start: datetime, end: datetime) -> list[Transaction]:
-        return self._transactions(
-            "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?", [ts(start), ts(end)], "paid_at", 1_000_000
-        )
+    def paid_between(self, start: datetime, end: datetime, user_id: int | None = None) -> list[Transaction]:
+        """Payments started in [start, end), everyone's or one user's, oldest first."""
+        where, params = "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?", [ts(start), ts(end)]
+        if user_id is not None:
+            where, params = where + " AND user_id = ?", [*params, user_id]
+        return self._transactions(where, params, "paid_at", 1_000_000)
 
     # -- events and status checks -----------------------------------------------------------------
     def append_event(

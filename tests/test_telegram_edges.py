@@ -11,6 +11,7 @@ import pytest
 
 from bot.payments.models import EntryKind, TxState
 from tests.tg_setup import ADMIN, CUSTOMER, Harness
+from tests.tg_setup import OTHER as OTHER_USER
 
 PLN_OK = "530000000000"
 PLN_PENDING = "530000001039"
@@ -447,3 +448,28 @@ async def test_news_of_a_pending_payment_comes_in_the_language_picked_since(bot:
         await bot.service.refresh(tx.ref_id, CUSTOMER)
     assert bot.service.get(tx.ref_id, CUSTOMER).state is TxState.SUCCESS
     assert "PAYMENT RECEIPT" in bot.api.message(CUSTOMER, bill["message_id"])["text"]
+
+
+async def test_lap_reports_the_days_own_payments_and_mutasi_the_wallet(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    bot.fund(OTHER_USER, 5_000_000)
+    chat = bot.chat()
+    await chat.says("LAP")
+    assert chat.last()["text"].startswith("Tidak ada transaksi pada ")
+    refs = []
+    for number in (PLN_OK, "530000001037"):  # one paid, one failed (refunded)
+        await chat.says(f"BAYAR.PLNPOSTPAID.{number}")
+        refs.append(bot.service.history(CUSTOMER)[0].ref_id)
+        await chat.clicks(chat.last(), f"pay:{refs[-1]}")
+    other = bot.chat(OTHER_USER, "id", "Sri")
+    await other.says("BAYAR.TELKOMPSTN.6391601201")
+    other_ref = bot.service.history(OTHER_USER)[0].ref_id
+    await other.clicks(other.last(), f"pay:{other_ref}")
+    await chat.says("lap")
+    text = chat.last()["text"]
+    assert ": 2 transaksi, sukses 1 (" in text and "gagal 1" in text
+    assert all(ref in text for ref in refs) and other_ref not in text  # only one's own
+    await chat.says("LAP.01/01/2020")
+    assert chat.last()["text"] == "Tidak ada transaksi pada 01/01/2020."
+    await chat.says("MUTASI")
+    assert chat.last()["text"].startswith("👛 Saldo Anda") and "refund" in chat.last()["text"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -39,6 +40,10 @@ from bot.telegram.texts import TEXTS, Raw, norm_lang, t
         ("STATUS.530000000000", Command(Verb.STATUS_CUSTOMER, customer_number="530000000000")),
         ("SAL", Command(Verb.BALANCE)),
         ("saldo", Command(Verb.BALANCE)),
+        ("LAP", Command(Verb.REPORT)),
+        ("lap.25/11/2026", Command(Verb.REPORT, day=date(2026, 11, 25))),
+        ("LAPORAN 1-2-2026", Command(Verb.REPORT, day=date(2026, 2, 1))),
+        ("mutasi", Command(Verb.STATEMENT)),
     ],
 )
 def test_grammar_accepts(line: str, expected: Command) -> None:
@@ -62,6 +67,10 @@ def test_grammar_accepts(line: str, expected: Command) -> None:
         "S.1234",
         "/pay",
         "CEK.PLNPOSTPAID.٥٣٠٠٠٠٠٠٠٠٠٠",
+        "LAP.32/13/2026",
+        "LAP.2026-11-25",
+        "LAP.25/11/2026.x",
+        "MUTASI.x",
     ],
 )
 def test_grammar_refuses(line: str) -> None:

@@ -572,9 +572,17 @@ class PaymentService:
 
     def stats(self, day: date | None = None) -> Stats:
         """Payments started on `day` (Asia/Jakarta; today by default) and how they ended."""
+        return self._day(day, None)[0]
+
+    def report(self, user_id: int, day: date | None = None) -> tuple[Stats, list[Transaction]]:
+        """One user's payments started on `day` (Asia/Jakarta; today by default): the reseller's
+        daily report, with the figures and the transactions, oldest first."""
+        return self._day(day, user_id)
+
+    def _day(self, day: date | None, user_id: int | None) -> tuple[Stats, list[Transaction]]:
         day = day or self._now().astimezone(JAKARTA).date()
         start = datetime.combine(day, time(), JAKARTA)
-        txs = self.ledger.paid_between(start, start + timedelta(days=1))
+        txs = self.ledger.paid_between(start, start + timedelta(days=1), user_id)
         done = [tx for tx in txs if tx.state is TxState.SUCCESS]
         return Stats(
             day=day.isoformat(),
@@ -584,4 +592,4 @@ class PaymentService:
             profit=sum(tx.profit for tx in done),
             pending=sum(1 for tx in txs if tx.state in OPEN_PAYMENT_STATES),
             failed=sum(1 for tx in txs if tx.state is TxState.FAILED),
-        )
+        ), txs

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from bot.payments.models import MAX_RUPIAH
@@ -47,6 +48,8 @@ class Verb(StrEnum):
     STATUS_REF = "status_ref"  # STATUS.<REF>, /status <ref>
     STATUS_CUSTOMER = "status_customer"  # STATUS.<CUSTOMER_NO>
     BALANCE = "balance"  # SAL, SALDO
+    REPORT = "report"  # LAP, LAP.<DD/MM/YYYY>: the day's transactions
+    STATEMENT = "statement"  # MUTASI: wallet entries
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,17 @@ class Command:
     product: str = ""
     customer_number: str = ""
     ref: str = ""
+    day: date | None = None  # REPORT: None for today
 
 
 _INQUIRE_WORDS = {"CEK"}
 _PAY_WORDS = {"BAYAR", "/PAY", "PAY"}
 _STATUS_WORDS = {"STATUS", "/STATUS"}
 _BALANCE_WORDS = {"SAL", "SALDO"}
+_REPORT_WORDS = {"LAP", "LAPORAN"}
+_STATEMENT_WORDS = {"MUTASI"}
+_KEYWORDS = _INQUIRE_WORDS | _PAY_WORDS | _STATUS_WORDS | _BALANCE_WORDS | _REPORT_WORDS | _STATEMENT_WORDS
+_DAY = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})[/-]([0-9]{4})")
 
 
 def ascii_digits(text: str) -> str:
@@ -76,7 +84,7 @@ def names_keyword(text: str) -> bool:
     """Whether a line starts with one of the grammar's keywords (a try at a command)."""
     words = _words(text or "")
     head = words[0].upper().split("@", 1)[0] if words else ""
-    return head in _INQUIRE_WORDS | _PAY_WORDS | _STATUS_WORDS | _BALANCE_WORDS
+    return head in _KEYWORDS
 
 
 def looks_like_ref(word: str) -> bool:
@@ -95,6 +103,20 @@ def parse_command(text: str) -> Command:
         if rest:
             raise GrammarError("balance takes no arguments")
         return Command(Verb.BALANCE)
+    if head in _STATEMENT_WORDS:
+        if rest:
+            raise GrammarError("the statement takes no arguments")
+        return Command(Verb.STATEMENT)
+    if head in _REPORT_WORDS:
+        if not rest:
+            return Command(Verb.REPORT)
+        match = _DAY.fullmatch(rest[0]) if len(rest) == 1 else None
+        if match is None:
+            raise GrammarError("a report takes a day as DD/MM/YYYY")
+        try:
+            return Command(Verb.REPORT, day=date(int(match[3]), int(match[2]), int(match[1])))
+        except ValueError:
+            raise GrammarError("no such day") from None
     if head in _INQUIRE_WORDS or head in _PAY_WORDS:
         if len(rest) < 2:
             raise GrammarError("product and customer number needed")

@@ -72,6 +72,7 @@ MONTH_CHOICES = (1, 2, 3, 6, 12)  # BPJS: how many months to pay, as buttons
 MONTHS_WORD = re.compile(r"[0-9]{1,2}")  # the months after a BPJS number in a reseller line
 HISTORY_PAGE = 5
 PENDING_SHOWN = 25  # /pending lines in one message
+REPORT_SHOWN = 40  # LAP lines in one message
 TYPING_REPEAT = 4.5  # seconds between chat actions during an inquiry
 LAST_MESSAGE = "last_message_id"  # chat_data key: the newest message the bot sent in the chat
 HTML = ParseMode.HTML
@@ -648,6 +649,10 @@ class LoketHandlers:
             return
         if command.verb in (Verb.INQUIRE, Verb.PAY):
             await self.reseller_inquiry(update, lang, command)
+        elif command.verb is Verb.REPORT:
+            await self.reply(update, self.day_report(lang, user_id, command.day))
+        elif command.verb is Verb.STATEMENT:
+            await self.reply(update, self.wallet_text(lang, user_id))
         elif command.verb is Verb.BALANCE:
             await self.reply(
                 update, t(lang, "r_balance_only", balance=render.rupiah(self.service.balance(user_id)))
@@ -705,6 +710,42 @@ class LoketHandlers:
             lines.append(t(lang, "receipt_biller_ref", biller_ref=tx.biller_ref))
         elif TxState(tx.state) is TxState.FAILED:
             lines.append(render.reason_text(lang, tx.reason))
+        return "\n".join(lines)
+
+    def day_report(self, lang: str, user_id: int, day: Any) -> str:
+        """LAP: the reseller's payments of a day (today by default), figures first."""
+        stats, txs = self.service.report(user_id, day)
+        label = datetime.fromisoformat(stats.day).strftime("%d/%m/%Y")
+        if not txs:
+            return t(lang, "r_report_none", day=label)
+        lines = [
+            t(
+                lang,
+                "r_report_title",
+                day=label,
+                count=stats.count,
+                success=stats.success,
+                volume=render.rupiah(stats.volume),
+                pending=stats.pending,
+                failed=stats.failed,
+            )
+        ]
+        shown = txs[-REPORT_SHOWN:]  # the latest, oldest first
+        if len(txs) > len(shown):
+            lines.append(t(lang, "r_report_more", more=len(txs) - len(shown)))
+        lines += [
+            t(
+                lang,
+                "r_report_line",
+                time=render.jakarta_time(tx.paid_at)[-8:-3],
+                ref=tx.ref_id,
+                product=tx.product_code,
+                number=tx.customer_number,
+                amount=render.rupiah(tx.amount),
+                state=render.state_text(lang, tx.state),
+            )
+            for tx in shown
+        ]
         return "\n".join(lines)
 
     async def status_of_customer(self, lang: str, user_id: int, number: str) -> str:

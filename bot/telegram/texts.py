@@ -39,7 +39,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/status &lt;ref&gt; – cek status transaksi\n"
         "/saldo – saldo dan mutasi\n"
         "/lang – ganti bahasa\n"
-        "Format singkat: CEK.PRODUK.NOMOR, BAYAR.PRODUK.NOMOR, STATUS.REF, SAL",
+        "Format singkat: CEK.PRODUK.NOMOR, BAYAR.PRODUK.NOMOR, STATUS.REF, SAL, MUTASI, LAP",
         "help_admin": "<b>Operator</b>\n"
         "/topup &lt;id&gt; &lt;jumlah&gt; [alasan] – isi saldo pengguna\n"
         "/adjust &lt;id&gt; &lt;+/-jumlah&gt; &lt;alasan&gt; – koreksi saldo\n"
@@ -139,13 +139,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "r_bill": "Ref={ref} {product} {number} a.n. {name} tagihan {bill} admin {admin} total {total}",
         "r_balance": "Saldo {balance} - {total} = {after}",
         "r_balance_only": "Saldo {balance}",
+        "r_report_title": "<b>Laporan {day}</b>: {count} transaksi, sukses {success} ({volume}), "
+        "diproses {pending}, gagal {failed}",
+        "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
+        "r_report_more": "(… {more} transaksi sebelumnya tidak ditampilkan)",
+        "r_report_none": "Tidak ada transaksi pada {day}.",
         "grammar_help": "Format tidak dikenal. Contoh:\n"
         "CEK.PLNPOSTPAID.530000000001 – cek tagihan\n"
         "BAYAR.PLNPOSTPAID.530000000001 – cek lalu bayar\n"
         "/pay PLNPOSTPAID 530000000001\n"
         "CEK.BPJS.8801234560000.3 – BPJS untuk 3 bulan\n"
         "STATUS.&lt;REF&gt; atau STATUS.&lt;NOMOR&gt; – status\n"
-        "SAL – saldo",
+        "SAL – saldo, MUTASI – mutasi saldo\n"
+        "LAP atau LAP.25/11/2026 – laporan transaksi hari itu",
         "unknown_command": "Perintah tidak dikenal. Ketik /help.",
         "usage_receipt": "Pakai: /receipt &lt;ref&gt;",
         "usage_status": "Pakai: /status &lt;ref&gt;",
@@ -228,7 +234,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/status &lt;ref&gt; – check a transaction\n"
         "/saldo – wallet balance and entries\n"
         "/lang – change language\n"
-        "Short forms: CEK.PRODUCT.NUMBER, BAYAR.PRODUCT.NUMBER, STATUS.REF, SAL",
+        "Short forms: CEK.PRODUCT.NUMBER, BAYAR.PRODUCT.NUMBER, STATUS.REF, SAL, MUTASI, LAP",
         "help_admin": "<b>Operator</b>\n"
         "/topup &lt;id&gt; &lt;amount&gt; [reason] – top up a user's wallet\n"
         "/adjust &lt;id&gt; &lt;+/-amount&gt; &lt;reason&gt; – correct a wallet\n"
@@ -330,13 +336,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "r_bill": "Ref={ref} {product} {number} name {name} bill {bill} admin {admin} total {total}",
         "r_balance": "Wallet {balance} - {total} = {after}",
         "r_balance_only": "Wallet {balance}",
+        "r_report_title": "<b>Report {day}</b>: {count} transactions, {success} succeeded ({volume}), "
+        "{pending} processing, {failed} failed",
+        "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
+        "r_report_more": "(… {more} earlier transactions not shown)",
+        "r_report_none": "No transactions on {day}.",
         "grammar_help": "Unknown format. Examples:\n"
         "CEK.PLNPOSTPAID.530000000001 – check a bill\n"
         "BAYAR.PLNPOSTPAID.530000000001 – check, then pay\n"
         "/pay PLNPOSTPAID 530000000001\n"
         "CEK.BPJS.8801234560000.3 – BPJS for 3 months\n"
         "STATUS.&lt;REF&gt; or STATUS.&lt;NUMBER&gt; – status\n"
-        "SAL – wallet balance",
+        "SAL – wallet balance, MUTASI – wallet entries\n"
+        "LAP or LAP.25/11/2026 – that day's transactions",
         "unknown_command": "Unknown command. Send /help.",
         "usage_receipt": "Usage: /receipt &lt;ref&gt;",
         "usage_status": "Usage: /status &lt;ref&gt;",
