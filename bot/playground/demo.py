@@ -27,7 +27,9 @@ Try these in the chat (sandbox test numbers):
              6391601205  wrong number        6391601206  payment fails (wallet refunded)
              6391601207  pending, settles    6391601208  biller error
   TVTLKMV    127246500101 one bill           PLNPOSTPAID 530000000002 several bills
-  Reseller:  CEK.TELKOMPSTN.6391601201   BAYAR.TELKOMPSTN.6391601202   SAL"""
+  BPJS       8801234560000 the bot asks how many months
+  Reseller:  CEK.TELKOMPSTN.6391601201   BAYAR.TELKOMPSTN.6391601202   CEK.BPJS.8801234560000.3
+             SAL   MUTASI   LAP         Operator (you, in the demo): /pending /stats /deposit"""
 
 
 # A pending sandbox payment settles on its third status check: with the production schedule
