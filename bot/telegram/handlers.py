@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -935,9 +936,9 @@ def make_observer(
     """
 
     async def tell_operators(tx: Transaction) -> None:
-        for admin_id in admin_ids or []:
-            text = t(
-                _operator_lang(service, admin_id),
+        def text(lang: str) -> str:
+            return t(
+                lang,
                 "flagged_admin",
                 ref=tx.ref_id,
                 product=tx.product_code,
@@ -946,10 +947,8 @@ def make_observer(
                 hours=follow_hours,
                 user_id=tx.user_id,
             )
-            try:
-                await application.bot.send_message(admin_id, text, parse_mode=HTML)
-            except TelegramError as error:  # an operator who never opened the chat
-                log.warning("could not tell operator %s about %s: %s", admin_id, tx.ref_id, error)
+
+        await _tell_operators(application, service, admin_ids or [], tx, text)
 
     async def on_settled(tx: Transaction) -> None:
         if tx.flagged and not tx.is_final:
@@ -981,6 +980,19 @@ def _operator_lang(service: Any, admin_id: int) -> str:
     return user.language if user is not None else "id"
 
 
+async def _tell_operators(
+    application: Any, service: Any, admin_ids: list[int], tx: Transaction, text: Callable[[str], str]
+) -> None:
+    """Send each operator `text(their language)`; one who never opened the chat is skipped."""
+    for admin_id in admin_ids:
+        try:
+            await application.bot.send_message(
+                admin_id, text(_operator_lang(service, admin_id)), parse_mode=HTML
+            )
+        except TelegramError as error:
+            log.warning("could not tell operator %s about %s: %s", admin_id, tx.ref_id, error)
+
+
 def make_alarm(
     application: Application[Any, Any, Any, Any, Any, Any], service: Any, admin_ids: list[int]
 ) -> Any:
@@ -992,10 +1004,10 @@ def make_alarm(
     """
 
     async def on_alarm(tx: Transaction, result: PaymentResult) -> None:
-        for admin_id in admin_ids:
-            lang = _operator_lang(service, admin_id)
-            contradicts = result.outcome.value != tx.state.value
-            text = t(
+        contradicts = result.outcome.value != tx.state.value
+
+        def text(lang: str) -> str:
+            return t(
                 lang,
                 "contradiction_admin" if contradicts else "amount_mismatch_admin",
                 bill=render.rupiah(tx.bill_total),
@@ -1009,10 +1021,8 @@ def make_alarm(
                 code=result.provider_code or "-",
                 user_id=tx.user_id,
             )
-            try:
-                await application.bot.send_message(admin_id, text, parse_mode=HTML)
-            except TelegramError as error:
-                log.warning("could not tell operator %s about %s: %s", admin_id, tx.ref_id, error)
+
+        await _tell_operators(application, service, admin_ids, tx, text)
 
     return on_alarm
 
