@@ -49,6 +49,8 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.resolve import Resolution
+from bot.payments.resolve import resolve as resolve_payment
 from bot.payments.states import transition
 from storage.ledger import Ledger
 
@@ -59,7 +61,7 @@ Alarm = Callable[[Transaction, PaymentResult], Awaitable[None]]
 JAKARTA = timezone(timedelta(hours=7), "WIB")  # Indonesia has no daylight saving time
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REF_ID_MAX = 20
-STATUS_CAUSES = frozenset({"status", "refresh", "recovery"})
+STATUS_CAUSES = frozenset({"status", "refresh", "recovery", "resolve"})  # "resolve": /resolve asks first
 # An outcome the owner has not heard of is told again: first after a minute (the news normally
 # goes out right after the commit), then twice as late each time up to hourly, for a week.
 RETELL_FIRST = 60
@@ -496,6 +498,10 @@ class PaymentService:
         if tx.state in OPEN_PAYMENT_STATES:
             tx = await self._check(tx, "refresh")
         return tx
+
+    async def resolve(self, admin_id: int, ref_id: str, verdict: str, note: str) -> Resolution:
+        """An operator closes a stuck payment; the biller is asked first (bot/payments/resolve.py)."""
+        return await resolve_payment(self, admin_id, ref_id, verdict, note)
 
     # -- follow-up and recovery ----------------------------------------------------------------
     async def follow_up_once(self) -> int:
