@@ -50,6 +50,7 @@ from bot.payments.errors import (
     TransactionNotFound,
 )
 from bot.payments.models import Role, Transaction, TxState
+from bot.payments.resolve import NOTE_MAX, NotResolvable, ResolveNoteMissing, Verdict
 from bot.telegram import keyboards, render
 from bot.telegram.grammar import (
     NUMBER_GROUP,
@@ -918,7 +919,53 @@ class LoketHandlers:
         ]
         if len(txs) > len(shown):
             lines.append(t(lang, "pending_more", more=len(txs) - len(shown)))
+        lines.append(t(lang, "pending_resolve_hint"))
         await self.reply(update, "\n".join(lines))
+
+    async def resolve(self, update: Update, context: Context) -> None:
+        """`/resolve <ref> success <biller ref>` or `/resolve <ref> failed <reason>`: an operator
+        closes a payment the biller never settled; the core asks the biller first."""
+        if not self.is_admin(update):
+            await self.unknown_command(update, context)
+            return
+        lang = self.lang(update)
+        args = context.args or []
+        words = {"success": Verdict.SUCCESS, "sukses": Verdict.SUCCESS, "berhasil": Verdict.SUCCESS,
+                 "failed": Verdict.FAILED, "gagal": Verdict.FAILED}  # fmt: skip
+        if len(args) < 2 or args[1].lower() not in words:
+            await self.reply(update, t(lang, "usage_resolve"))
+            return
+        ref, verdict = args[0].upper(), words[args[1].lower()]
+        try:
+            done = await self.service.resolve(update.effective_user.id, ref, verdict, " ".join(args[2:]))  # type: ignore[union-attr]
+        except TransactionNotFound:
+            await self.reply(update, t(lang, "not_found", ref=ref))
+            return
+        except ResolveNoteMissing as error:
+            key = "resolve_too_long" if error.too_long else f"resolve_need_{error.verdict.value}"
+            await self.reply(update, t(lang, key, ref=ref, most=NOTE_MAX))
+            return
+        except NotResolvable as error:
+            state = render.state_text(lang, error.transaction.state)
+            await self.reply(update, t(lang, f"resolve_{error.why}", ref=ref, state=state))
+            return
+        tx, status = done.transaction, done.status
+        key = f"resolve_{'biller' if done.by_biller else 'done'}_{tx.state.value.lower()}"
+        await self.reply(
+            update,
+            t(
+                lang,
+                key,
+                ref=tx.ref_id,
+                product=tx.product_code,
+                number=tx.customer_number,
+                amount=render.rupiah(tx.amount),
+                biller_ref=tx.biller_ref or "-",
+                status=render.state_text(lang, TxState(status.outcome.value)),
+                code=status.provider_code or "-",
+                user_id=tx.user_id,
+            ),
+        )
 
 
 def make_observer(
@@ -1120,6 +1167,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], h: LoketHan
             command("deposit", h.deposit),
             command("stats", h.stats),
             command("pending", h.pending),
+            command("resolve", h.resolve),
             CallbackQueryHandler(h.pay_pressed, pattern=r"^pay:"),
             CallbackQueryHandler(h.cancel_pressed, pattern=r"^cancel:"),
             CallbackQueryHandler(h.history_page, pattern=r"^hist:"),

@@ -46,7 +46,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "/role &lt;id&gt; reseller|pelanggan – tandai reseller\n"
         "/deposit – deposit di biller\n"
         "/stats – angka hari ini\n"
-        "/pending – transaksi menunggu biller",
+        "/pending – transaksi menunggu biller\n"
+        "/resolve &lt;ref&gt; success &lt;ref biller&gt; | failed &lt;alasan&gt; – tutup pembayaran "
+        "yang macet (biller ditanya dulu)",
         "lang_pick": "Pilih bahasa:",
         "lang_set": "Bahasa diganti ke Bahasa Indonesia.",
         "choose_category": "Pilih jenis tagihan:",
@@ -180,12 +182,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "stats": "<b>Statistik {day}</b>\nTransaksi: {count}\nSukses: {success}\nGagal: {failed}\n"
         "Pending: {pending}\nVolume: {volume}\nLaba: {profit}",
         "pending_none": "Tidak ada transaksi pending.",
-        "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
+        "pending_line": "<code>/resolve {ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
         "pending_flag": " ⚠ perlu dicek",
         "pending_title": "<b>{count} transaksi menunggu biller</b> (terlama dulu)",
         "pending_more": "… dan {more} lagi.",
+        "pending_resolve_hint": "Yang macet: cek ke biller, salin perintahnya, lalu tambahkan "
+        "<code>success &lt;ref biller&gt;</code> atau <code>failed &lt;alasan&gt;</code>.",
+        "usage_resolve": "Pakai: /resolve &lt;ref&gt; success &lt;ref biller&gt;\n"
+        "atau: /resolve &lt;ref&gt; failed &lt;alasan&gt;\n"
+        "Biller ditanya sekali lagi dulu; jawaban akhirnya yang berlaku.",
+        "resolve_need_success": "Tulis referensi biller (nomor seri atau token dari biller): "
+        "/resolve {ref} success &lt;ref biller&gt;",
+        "resolve_need_failed": "Tulis alasannya: /resolve {ref} failed &lt;alasan&gt;",
+        "resolve_too_long": "Keterangan terlalu panjang: paling banyak {most} karakter.",
+        "resolve_settled": "Transaksi {ref} sudah selesai ({state}) dan tidak diubah lagi. "
+        "Bila biller berkata lain, koreksi saldo dengan /adjust.",
+        "resolve_not_paid": "Transaksi {ref} belum dibayar ({state}): tidak ada yang perlu ditutup.",
+        "resolve_in_flight": "Pembayaran {ref} masih menunggu jawaban biller. Coba lagi sebentar lagi.",
+        "resolve_done_success": "✅ {ref} ({product} {number}, {amount}) ditutup SUKSES atas keputusan Anda, "
+        "ref biller {biller_ref}. Biller tadi menjawab {status} (kode {code}). "
+        "Pengguna {user_id} diberi tahu.",
+        "resolve_done_failed": "❌ {ref} ({product} {number}) ditutup GAGAL atas keputusan Anda. "
+        "Biller tadi menjawab {status} (kode {code}). Saldo pengguna {user_id} dikembalikan {amount} "
+        "dan pengguna diberi tahu.",
+        "resolve_biller_success": "ℹ Biller baru saja menjawab SUKSES untuk {ref} (kode {code}): "
+        "jawaban biller yang berlaku, keputusan Anda tidak dicatat. Pengguna {user_id} diberi tahu.",
+        "resolve_biller_failed": "ℹ Biller baru saja menjawab GAGAL untuk {ref} (kode {code}): "
+        "jawaban biller yang berlaku, keputusan Anda tidak dicatat. Saldo pengguna {user_id} "
+        "dikembalikan {amount} dan pengguna diberi tahu.",
         "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
-        "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
+        "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong. "
+        "Lalu tutup: <code>/resolve {ref}</code> success &lt;ref biller&gt; atau failed &lt;alasan&gt;.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
         "amount_mismatch_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}) sukses, tetapi biller "
         "mencatat total {charged}, bukan {bill} seperti tagihan yang dikonfirmasi pengguna {user_id}. "
@@ -241,7 +268,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "/role &lt;id&gt; reseller|customer – mark a reseller\n"
         "/deposit – the deposit at the biller\n"
         "/stats – today's figures\n"
-        "/pending – transactions waiting for the biller",
+        "/pending – transactions waiting for the biller\n"
+        "/resolve &lt;ref&gt; success &lt;biller ref&gt; | failed &lt;reason&gt; – close a stuck "
+        "payment (the biller is asked first)",
         "lang_pick": "Choose a language:",
         "lang_set": "Language set to English.",
         "choose_category": "Choose a kind of bill:",
@@ -377,13 +406,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "stats": "<b>Statistics {day}</b>\nTransactions: {count}\nSuccess: {success}\nFailed: {failed}\n"
         "Pending: {pending}\nVolume: {volume}\nProfit: {profit}",
         "pending_none": "No pending transactions.",
-        "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} age {age}{flag}",
+        "pending_line": "<code>/resolve {ref}</code> {product} {number} {amount} {state} age {age}{flag}",
         "pending_flag": " ⚠ needs a look",
         "pending_title": "<b>{count} transactions waiting for the biller</b> (oldest first)",
         "pending_more": "… and {more} more.",
+        "pending_resolve_hint": "A stuck one: check with the biller, copy its command, then add "
+        "<code>success &lt;biller ref&gt;</code> or <code>failed &lt;reason&gt;</code>.",
+        "usage_resolve": "Usage: /resolve &lt;ref&gt; success &lt;biller ref&gt;\n"
+        "or: /resolve &lt;ref&gt; failed &lt;reason&gt;\n"
+        "The biller is asked once more first; its final answer wins.",
+        "resolve_need_success": "Give the biller's reference (serial number or token from the biller): "
+        "/resolve {ref} success &lt;biller ref&gt;",
+        "resolve_need_failed": "Give the reason: /resolve {ref} failed &lt;reason&gt;",
+        "resolve_too_long": "That note is too long: at most {most} characters.",
+        "resolve_settled": "Transaction {ref} is already settled ({state}) and does not change any more. "
+        "If the biller says otherwise, correct the wallet with /adjust.",
+        "resolve_not_paid": "Transaction {ref} was never paid ({state}): there is nothing to close.",
+        "resolve_in_flight": "Payment {ref} is still waiting for the biller's answer. Try again shortly.",
+        "resolve_done_success": "✅ {ref} ({product} {number}, {amount}) closed as SUCCESS on your word, "
+        "biller ref {biller_ref}. The biller had just answered {status} (code {code}). "
+        "User {user_id} has been told.",
+        "resolve_done_failed": "❌ {ref} ({product} {number}) closed as FAILED on your word. "
+        "The biller had just answered {status} (code {code}). User {user_id}'s wallet was refunded "
+        "{amount} and the user has been told.",
+        "resolve_biller_success": "ℹ The biller has just answered SUCCESS for {ref} (code {code}): "
+        "its answer stands and your decision was not recorded. User {user_id} has been told.",
+        "resolve_biller_failed": "ℹ The biller has just answered FAILED for {ref} (code {code}): "
+        "its answer stands and your decision was not recorded. User {user_id}'s wallet was refunded "
+        "{amount} and the user has been told.",
         "flagged_admin": "⚠ Transaction <code>{ref}</code> ({product} {number}, {amount}) has been "
         "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
-        "is still debited.",
+        "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
+        "failed &lt;reason&gt;.",
         "error_generic": "Sorry, something went wrong. Please try again shortly.",
         "amount_mismatch_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}) succeeded, but the "
         "biller recorded a total of {charged}, not the {bill} of the bill user {user_id} confirmed. "
