@@ -36,6 +36,7 @@ from bot.payments.errors import (
     TransactionNotFound,
 )
 from bot.payments.follow_up import StatusFollower, next_check_after
+from bot.payments.limits import InquiryLimiter
 from bot.payments.models import (
     MAX_RUPIAH,
     OPEN_PAYMENT_STATES,
@@ -105,6 +106,10 @@ class PaymentService:
         # pay requests of this process still waiting for their answer (see _no_record_is_final)
         self._in_flight: set[str] = set()
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
+        # bills one user may look up (bot/payments/limits.py); operators are not limited
+        self._inquiry_limit = InquiryLimiter(
+            settings.inquiry_limit_per_minute, settings.inquiry_limit_per_hour
+        )
 
     # -- users --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
@@ -242,6 +247,8 @@ class PaymentService:
         number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
         if months != 1 and not (product.needs_month and 1 <= months <= MAX_MONTHS):
             raise InvalidMonths(months, MAX_MONTHS if product.needs_month else 1)
+        if not self.is_admin(user_id):  # InquiryLimited: nothing stored, no biller call
+            self._inquiry_limit.admit(user_id, self._now())
         ref_id = new_ref_id(self._now())
         while self.ledger.exists(ref_id):
             ref_id = new_ref_id(self._now())

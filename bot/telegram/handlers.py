@@ -49,6 +49,7 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
+from bot.payments.limits import InquiryLimited
 from bot.payments.models import Role, Transaction, TxState
 from bot.payments.resolve import NOTE_MAX, NotResolvable, ResolveNoteMissing, Verdict
 from bot.telegram import keyboards, render
@@ -403,6 +404,9 @@ class LoketHandlers:
         except InquiryError as error:
             await self.reply(update, render.reason_text(lang, error.reason))
             return None, error.reason is Reason.WRONG_NUMBER
+        except InquiryLimited as error:  # the guided flow waits for the number again
+            await self.reply(update, t(lang, "inquiry_limited", wait=render.age_text(error.retry_after)))
+            return None, True
         finally:
             typing.cancel()
         return None, False

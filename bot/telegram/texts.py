@@ -125,6 +125,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_too_long": "terlalu panjang ({length} angka, paling banyak {max}).",
         "why_prefix": "awalannya tidak cocok untuk produk ini.",
         "unknown_product": "Produk {product} tidak dikenal. Produk: {codes}",
+        "inquiry_limited": "⏳ Terlalu banyak cek tagihan dalam waktu singkat. Pelan-pelan: "
+        "coba lagi dalam {wait}.",
         "history_title": "<b>Riwayat transaksi</b> ({start}–{end} dari {total})",
         "history_empty": "Belum ada transaksi.",
         "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
@@ -349,6 +351,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "why_too_long": "too long ({length} digits, at most {max}).",
         "why_prefix": "its first digits do not fit this product.",
         "unknown_product": "Unknown product {product}. Products: {codes}",
+        "inquiry_limited": "⏳ Too many bill checks in a short time. Slow down: try again in {wait}.",
         "history_title": "<b>Transaction history</b> ({start}–{end} of {total})",
         "history_empty": "No transactions yet.",
         "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
