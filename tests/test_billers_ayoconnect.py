@@ -14,7 +14,11 @@ import respx
 from bot.billers import make_biller
 from bot.billers.ayoconnect import AyoconnectClient
 from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.billers.money import MAX_RUPIAH
 from bot.config import Settings
+from bot.payments.models import TxState
+from bot.payments.service import PaymentService
+from tests.core_fakes import ADMIN, USER, make_service
 
 BASE = "https://ayo.test"
 PARTNER, SECRET = "partner-123", "ayo-secret-0123456789abcdef0123456789"
@@ -58,7 +62,7 @@ INQUIRY_OK = {
     "responseCode": 300, "success": True,
     "message": {"ID": "Inkuiri berhasil", "EN": "Inquiry is successful"},
     "data": {
-        "inquiryId": 4589282, "accountNumber": "123223345", "customerName": "BUDI SANTOSO",
+        "inquiryId": 4589282, "accountNumber": "0215551234", "customerName": "BUDI SANTOSO",
         "productName": "IndiHome", "productCode": "AYO_INDIHOME", "category": "Internet dan TV Kabel",
         "amount": 747250, "totalAdmin": 2500, "processingFee": 0, "validity": "",
         "customerDetails": [{"key": "Nama Pelanggan", "value": "BUDI SANTOSO"}],
@@ -335,3 +339,64 @@ async def test_inquiry_amounts_as_strings_and_doubles_become_whole_rupiah(client
         bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK5")
     assert (bill.total, bill.admin, bill.nominal, bill.lines[0].amount) == (747250, 2500, 744750, 744750)
     assert all(type(v) is int for v in (bill.total, bill.admin, bill.nominal, bill.lines[0].amount))
+
+
+# -- amounts no wallet could hold, through the real core ------------------------------------------
+
+
+@pytest.fixture
+async def service(tmp_path, client: AyoconnectClient):
+    svc = make_service(tmp_path / "loket.sqlite3", client)
+    svc.top_up(ADMIN, USER, 5_000_000)
+    yield svc
+    await svc.stop()
+
+
+def inquiry_with(**changes: object) -> dict:
+    return {**INQUIRY_OK, "data": {**INQUIRY_OK["data"], **changes}}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": 2**63}, {"amount": MAX_RUPIAH + 1}, {"totalAdmin": str(2**63)},
+     {"billDetails": [{"billId": "1", "billInfo": [], "key": "Tagihan", "value": 2**64}]}],
+    ids=["amount-2^63", "amount-past-the-cap", "admin-2^63", "line-2^64"],
+)  # fmt: skip
+async def test_a_bill_past_the_wallet_cap_is_a_bad_answer_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=inquiry_with(**change))
+        )
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER, "TELKOMPSTN", "0215551234")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER) == [] and service.balance(USER) == 5_000_000
+
+
+@pytest.mark.parametrize("call", ["pay", "status"])
+@pytest.mark.parametrize("paid", [2**63, MAX_RUPIAH + 1, "7472.5"])
+async def test_a_pay_or_status_answer_with_an_amount_past_the_cap_or_garbled_is_pending(
+    service: PaymentService, call: str, paid: object
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        success = answer(0, refNumber=tx.ref_id, amount=paid, token="T1", transactionId=7)
+        first = success if call == "pay" else answer(299, refNumber=tx.ref_id, transactionId=7)
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=first))
+        respx.post(f"{BASE}/api/v2/bill/status").mock(return_value=httpx.Response(200, json=success))
+        tx = await service.pay(tx.ref_id, USER)
+        if call == "status":
+            tx = await service.refresh(tx.ref_id, USER)
+    assert tx.state is TxState.PENDING
+    assert service.balance(USER) == 5_000_000 - tx.amount
+
+
+async def test_a_balance_past_the_cap_is_no_balance(client: AyoconnectClient) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/partner/balance").mock(
+            return_value=httpx.Response(200, json=answer(0, balance=2**63, currency="IDR"))
+        )
+        assert await client.deposit() is None

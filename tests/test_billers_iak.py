@@ -12,6 +12,11 @@ import respx
 
 from bot.billers.base import Bill, InquiryError, Outcome, Reason
 from bot.billers.iak import IAKClient
+from bot.billers.money import MAX_RUPIAH
+from bot.payments.models import TxState
+from bot.payments.service import PaymentService
+from tests.core_fakes import ADMIN, make_service
+from tests.core_fakes import USER as USER_ID
 
 BASE = "https://iak.test"
 URL = f"{BASE}/api/v1/bill/check"
@@ -448,3 +453,86 @@ async def test_no_secret_in_errors_or_logs(
     texts = [str(caught.value), repr(caught.value.raw), result.model_dump_json(), caplog.text]
     for text in texts:
         assert KEY not in text and not any(s in text for s in signs)
+
+
+# -- amounts no wallet could hold, through the real core ------------------------------------------
+
+
+@pytest.fixture
+async def service(tmp_path, client: IAKClient):
+    svc = make_service(tmp_path / "loket.sqlite3", client)
+    svc.top_up(ADMIN, USER_ID, 5_000_000)
+    yield svc
+    await svc.stop()
+
+
+def with_data(answer: dict, **changes: object) -> dict:
+    copied = json.loads(json.dumps(answer))
+    copied["data"].update(changes)
+    return copied
+
+
+def answering(answer: dict) -> object:
+    """A respx side effect: `answer`, about the ref_id the core generated (inquiry) or used."""
+    sent_refs: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body.get("ref_id") and body["commands"] == "inq-pasca":
+            sent_refs.append(body["ref_id"])
+        data = dict(answer["data"])
+        if "ref_id" in data and sent_refs:
+            data["ref_id"] = sent_refs[-1]
+        return httpx.Response(200, json={**answer, "data": data})
+
+    return reply
+
+
+OUT_OF_RANGE_BILLS = {
+    "price-2^63": {"price": 2**63},
+    "price-past-the-cap": {"price": MAX_RUPIAH + 1},
+    "nominal-2^63": {"nominal": 2**63, "price": None},
+    "selling_price-2^63": {"selling_price": str(2**63)},
+    "negative-admin": {"admin": -(2**63)},
+}
+
+
+@pytest.mark.parametrize("change", OUT_OF_RANGE_BILLS.values(), ids=list(OUT_OF_RANGE_BILLS))
+async def test_a_bill_past_the_wallet_cap_is_a_bad_answer_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    with respx.mock:
+        respx.post(URL).mock(side_effect=answering(with_data(INQUIRY_OK, **change)))
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER_ID, "TELKOMPSTN", "6391601202")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER_ID) == [] and service.balance(USER_ID) == 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("call", "change"),
+    [
+        ("pay", {"price": 2**63}),
+        ("pay", {"balance": 2**63}),
+        ("pay", {"price": MAX_RUPIAH + 1}),
+        ("status", {"price": 2**63, "status": 1}),
+        ("status", {"balance": -(2**63), "status": 1}),
+    ],
+)
+async def test_a_pay_or_status_answer_past_the_wallet_cap_is_pending(
+    service: PaymentService, call: str, change: dict
+) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(side_effect=answering(INQUIRY_OK))
+        tx = await service.inquire(USER_ID, "TELKOMPSTN", "6391601202")
+        answer = pay_answer("00", ref_id=tx.ref_id, **change)
+        first = answer if call == "pay" else pay_answer("39", ref_id=tx.ref_id)
+        route.mock(side_effect=None, return_value=httpx.Response(200, json=first))
+        tx = await service.pay(tx.ref_id, USER_ID)
+        if call == "status":
+            route.mock(return_value=httpx.Response(200, json=answer))
+            tx = await service.refresh(tx.ref_id, USER_ID)
+    assert tx.state is TxState.PENDING
+    assert service.balance(USER_ID) == 5_000_000 - tx.amount
+    deposit = await service.deposit()
+    assert deposit is None or abs(deposit.amount) <= MAX_RUPIAH

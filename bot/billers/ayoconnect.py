@@ -18,7 +18,7 @@ import jwt
 
 from bot.billers.base import Bill, BillLine, InquiryError, Outcome, PaymentResult, Product, Reason
 from bot.billers.catalog import ayoconnect_catalog, find_product
-from bot.billers.money import NotRupiah, to_rupiah
+from bot.billers.money import NotRupiah, to_amount
 
 log = logging.getLogger(__name__)
 
@@ -263,9 +263,9 @@ class AyoconnectClient:
         inquiry_id = data["inquiryId"]
         if inquiry_id is None or str(inquiry_id).strip() == "":
             raise KeyError("inquiryId")
-        total = to_rupiah(data["amount"])
-        admin = to_rupiah(data.get("totalAdmin") or 0)
-        fee = to_rupiah(data.get("processingFee") or 0)
+        total = to_amount(data["amount"])
+        admin = to_amount(data.get("totalAdmin") or 0)
+        fee = to_amount(data.get("processingFee") or 0)
         if total <= 0:
             raise ValueError("amount is not positive")
         lines = []
@@ -274,7 +274,7 @@ class AyoconnectClient:
                 continue
             info = _pairs(item.get("billInfo"))
             period = info.get("Periode") or info.get("Bulan") or str(item.get("key") or "")
-            lines.append(BillLine(period=period, amount=to_rupiah(item.get("value") or 0)))
+            lines.append(BillLine(period=period, amount=to_amount(item.get("value") or 0)))
         details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
         details.update(_pairs(data.get("productDetails")))
         return Bill(
@@ -341,9 +341,9 @@ class AyoconnectClient:
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         try:
-            amount = to_rupiah(data["amount"]) if data.get("amount") not in (None, "") else None
-        except NotRupiah:
-            amount = None
+            amount = to_amount(data["amount"]) if data.get("amount") not in (None, "") else None
+        except NotRupiah:  # fractional, text, or more than any wallet holds: a garbled answer
+            return pending(f"unreadable amount in the {what} answer", body)
         log.info("Ayoconnect %s %s answered %s: %s", what, bill.ref_id, code, outcome.value)
         receipt = str(data.get("token") or "")  # the biller's reference, "N/A" while processing
         return PaymentResult(
@@ -386,7 +386,7 @@ class AyoconnectClient:
             data = body.get("data")
             if not isinstance(data, dict) or data.get("balance") is None:
                 return None
-            return to_rupiah(data["balance"])
+            return to_amount(data["balance"])
         except (httpx.HTTPError, _Unreadable, NotRupiah):
             return None
 

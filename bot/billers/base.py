@@ -48,6 +48,7 @@ class Reason(StrEnum):
 
 MAX_MONTHS = 12  # months one BPJS inquiry may cover (the providers pay up to a year ahead)
 
+
 class NumberRule(BaseModel):
     """How a customer number for a product must look. Checked before any call."""
 

@@ -26,7 +26,7 @@ from bot.billers.base import (
     Reason,
 )
 from bot.billers.catalog import find_product, iak_catalog
-from bot.billers.money import NotRupiah, to_rupiah
+from bot.billers.money import NotRupiah, to_amount, to_rupiah
 
 if TYPE_CHECKING:
     from bot.billers.sandbox import SandboxBiller
@@ -208,7 +208,7 @@ def _optional_rupiah(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None or value == "":
         return None
-    return to_rupiah(value)
+    return to_amount(value)
 
 
 def _lines(desc: dict[str, Any]) -> list[BillLine]:
@@ -223,9 +223,9 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
             lines.append(
                 BillLine(
                     period=str(item.get("periode", "")),
-                    amount=to_rupiah(item["nilai_tagihan"]),
-                    admin=to_rupiah(item.get("admin") or 0),
-                    penalty=to_rupiah(item.get("denda") or 0),
+                    amount=to_amount(item["nilai_tagihan"]),
+                    admin=to_amount(item.get("admin") or 0),
+                    penalty=to_amount(item.get("denda") or 0),
                 )
             )
         return lines
@@ -238,8 +238,8 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
             lines.append(
                 BillLine(
                     period=str(item.get("period", "")),
-                    amount=to_rupiah(item["bill_amount"]) + to_rupiah(item.get("misc_amount") or 0),
-                    penalty=to_rupiah(item.get("penalty") or 0),
+                    amount=to_amount(item["bill_amount"]) + to_amount(item.get("misc_amount") or 0),
+                    penalty=to_amount(item.get("penalty") or 0),
                 )
             )
     return lines
@@ -346,8 +346,8 @@ class IAKClient:
         tr_id = _tr_id(data["tr_id"])
         if not tr_id:
             raise KeyError("tr_id")
-        nominal = to_rupiah(data["nominal"])
-        admin = to_rupiah(data.get("admin") or 0)
+        nominal = to_amount(data["nominal"])
+        admin = to_amount(data.get("admin") or 0)
         price = _optional_rupiah(data, "price")
         total = price if price is not None else nominal + admin
         if total <= 0:
