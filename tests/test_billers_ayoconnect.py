@@ -400,3 +400,76 @@ async def test_a_balance_past_the_cap_is_no_balance(client: AyoconnectClient) ->
             return_value=httpx.Response(200, json=answer(0, balance=2**63, currency="IDR"))
         )
         assert await client.deposit() is None
+
+
+# -- an answer is ours only when its ids are ----------------------------------------------------
+
+OURS = {"refNumber": "LK0001", "accountNumber": "123223345", "productCode": "AYO_INDIHOME"}
+ANOTHER_TRANSACTION = {
+    "pay-success-other-refNumber": ("pay", answer(0, **{**OURS, "refNumber": "LK9999"}, token="T")),
+    "pay-failed-other-refNumber": ("pay", answer(104, **{**OURS, "refNumber": "LK9999"})),
+    "pay-processing-other-refNumber": ("pay", answer(299, refNumber="LK9999")),
+    "pay-success-other-account": ("pay", answer(0, **{**OURS, "accountNumber": "0215559999"})),
+    "pay-success-other-product": ("pay", answer(0, **{**OURS, "productCode": "AYO_PLN"})),
+    "status-success-other-refNumber": ("status", answer(0, refNumber="LK9999", token="T")),
+    "status-failed-other-refNumber": ("status", answer(104, refNumber="LK9999")),
+    "status-failed-other-account": ("status", answer(103, **{**OURS, "accountNumber": "1"})),
+    "status-success-other-product": ("status", answer(0, **{**OURS, "productCode": "X"})),
+}
+
+
+@pytest.mark.parametrize(("call", "body"), ANOTHER_TRANSACTION.values(), ids=list(ANOTHER_TRANSACTION))
+async def test_an_answer_about_another_transaction_settles_nothing(
+    client: AyoconnectClient, bill: Bill, call: str, body: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/{'payment' if call == 'pay' else 'status'}").mock(
+            return_value=httpx.Response(200, json=body)
+        )
+        result = await (client.pay(bill) if call == "pay" else client.check_status(bill))
+    assert (result.outcome, result.reason) == (P, Reason.UNKNOWN)
+    assert result.raw == body
+
+
+async def test_a_status_naming_another_transaction_id_than_the_payment_settles_nothing(
+    client: AyoconnectClient, bill: Bill
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(299, **OURS, transactionId=220974))
+        )
+        status = respx.post(f"{BASE}/api/v2/bill/status")
+        assert (await client.pay(bill)).provider_txn_id == "220974"
+        status.mock(return_value=httpx.Response(200, json=answer(0, **OURS, transactionId=1, token="T")))
+        assert (await client.check_status(bill)).outcome is P
+        status.mock(return_value=httpx.Response(200, json=answer(0, **OURS, transactionId=220974, token="T")))
+        assert (await client.check_status(bill)).outcome is S
+
+
+async def test_answers_naming_our_ids_or_none_settle(client: AyoconnectClient, bill: Bill) -> None:
+    ours = {**OURS, "productCode": "ayo_indihome", "transactionId": 5}
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=answer(100)))
+        respx.post(f"{BASE}/api/v2/bill/status").mock(
+            return_value=httpx.Response(200, json=answer(0, **ours, token="T"))
+        )
+        assert (await client.pay(bill)).outcome is F  # the documented failure: data {}
+        assert (await client.check_status(bill)).outcome is S
+
+
+async def test_through_the_core_another_refnumber_neither_pays_nor_refunds(service: PaymentService) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        success = respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(0, refNumber="LK_SOMEONE_ELSE", token="T"))
+        )
+        refund = respx.post(f"{BASE}/api/v2/bill/status").mock(
+            return_value=httpx.Response(200, json=answer(104, refNumber="LK_SOMEONE_ELSE"))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+        assert tx.state is TxState.PENDING  # not SUCCESS on another payment's word
+        tx = await service.refresh(tx.ref_id, USER)
+        assert tx.state is TxState.PENDING  # nor FAILED and refunded
+        assert (success.call_count, refund.call_count) == (1, 1)
+    assert service.balance(USER) == 5_000_000 - tx.amount

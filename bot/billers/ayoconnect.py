@@ -16,7 +16,16 @@ from typing import Any
 import httpx
 import jwt
 
-from bot.billers.base import Bill, BillLine, InquiryError, Outcome, PaymentResult, Product, Reason
+from bot.billers.base import (
+    Bill,
+    BillLine,
+    InquiryError,
+    Outcome,
+    PaymentResult,
+    Product,
+    Reason,
+    UnknownProduct,
+)
 from bot.billers.catalog import ayoconnect_catalog, find_product
 from bot.billers.money import NotRupiah, to_amount
 
@@ -160,6 +169,14 @@ def _pairs(items: object) -> dict[str, str]:
     }
 
 
+def _id(value: object) -> str:
+    """An id of an answer as text; "" where it names none (absent, null, "", 0 as in a 188)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    text = str(value).strip()
+    return "" if text in ("", "0") else text
+
+
 class _Unreadable(Exception):
     pass
 
@@ -199,6 +216,8 @@ class AyoconnectClient:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             transport=transport,
         )
+        # refNumber -> the transactionId Ayoconnect gave it, from answers this client took as ours
+        self._transaction_ids: dict[str, str] = {}
 
     def products(self) -> list[Product]:
         return list(self._products)
@@ -340,10 +359,17 @@ class AyoconnectClient:
             # An HTTP error is "processing" (§11.1), whatever code its body carries.
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        if not self._about(bill, data):
+            return pending(f"the {what} answer is about another transaction", body)
         try:
             amount = to_amount(data["amount"]) if data.get("amount") not in (None, "") else None
         except NotRupiah:  # fractional, text, or more than any wallet holds: a garbled answer
             return pending(f"unreadable amount in the {what} answer", body)
+        transaction_id = _id(data.get("transactionId"))
+        if outcome is not Outcome.PENDING:  # settled: the core asks no more about it
+            self._transaction_ids.pop(bill.ref_id, None)
+        elif transaction_id and 200 <= response.status_code < 300:
+            self._transaction_ids.setdefault(bill.ref_id, transaction_id)
         log.info("Ayoconnect %s %s answered %s: %s", what, bill.ref_id, code, outcome.value)
         receipt = str(data.get("token") or "")  # the biller's reference, "N/A" while processing
         return PaymentResult(
@@ -354,10 +380,32 @@ class AyoconnectClient:
             provider_code="" if code is None else str(code),
             message=_message(body),
             biller_ref="" if receipt == "N/A" else receipt,
-            provider_txn_id=str(data.get("transactionId") or ""),
+            provider_txn_id=transaction_id,
             amount=amount,
             raw=body,
         )
+
+    def _about(self, bill: Bill, data: dict[str, Any]) -> bool:
+        """Whether an answer's own ids, where it gives them, are this payment's: our refNumber,
+        the bill's account and product, and the transactionId an earlier answer gave it."""
+        ref_number = _id(data.get("refNumber"))
+        if ref_number and ref_number != bill.ref_id:
+            return False
+        account = _id(data.get("accountNumber"))
+        if account and account != bill.customer_number:
+            return False
+        product_code = _id(data.get("productCode"))
+        if product_code and product_code.upper() != self._biller_code(bill).upper():
+            return False
+        transaction_id = _id(data.get("transactionId"))
+        known = self._transaction_ids.get(bill.ref_id)
+        return not (transaction_id and known and transaction_id != known)
+
+    def _biller_code(self, bill: Bill) -> str:
+        try:
+            return self.product(bill.product_code).biller_code
+        except UnknownProduct:  # no longer in the catalogue: the code we stored is all we know
+            return bill.product_code
 
     # -- account -------------------------------------------------------------------------------
     async def partner_products(self) -> list[dict[str, Any]]:
