@@ -473,3 +473,34 @@ async def test_through_the_core_another_refnumber_neither_pays_nor_refunds(servi
         assert tx.state is TxState.PENDING  # nor FAILED and refunded
         assert (success.call_count, refund.call_count) == (1, 1)
     assert service.balance(USER) == 5_000_000 - tx.amount
+
+
+# -- an inquiry answer about another customer is never a bill -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"accountNumber": "0215559999"}, {"productCode": "AYO_PLN"}],
+    ids=["other-account", "other-product"],
+)
+async def test_an_inquiry_answer_about_another_customer_is_refused_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=inquiry_with(**change))
+        )
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER, "TELKOMPSTN", "0215551234")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER) == []
+
+
+async def test_an_inquiry_answer_naming_our_account_and_product_or_neither_is_a_bill(
+    client: AyoconnectClient,
+) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/check")
+        for data in ({"productCode": "ayo_indihome"}, {"accountNumber": None, "productCode": ""}):
+            route.mock(return_value=httpx.Response(200, json=inquiry_with(**data)))
+            assert (await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK7")).total == 747250

@@ -194,6 +194,7 @@ async def test_pln_detail_with_penalty(client: IAKClient) -> None:
     answer = json.loads(json.dumps(INQUIRY_OK))
     line = {"periode": "201901", "nilai_tagihan": "100000", "admin": "3000", "denda": "5000", "total": 108000}
     answer["data"]["desc"] = {"tarif": "R1", "daya": 1300, "tagihan": {"detail": [line]}}
+    answer["data"].update(code="PLNPOSTPAID", hp="530000000001")
     with respx.mock:
         respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
         bill = await client.inquire(client.product("PLNPOSTPAID"), "530000000001", "ref1")
@@ -536,3 +537,41 @@ async def test_a_pay_or_status_answer_past_the_wallet_cap_is_pending(
     assert service.balance(USER_ID) == 5_000_000 - tx.amount
     deposit = await service.deposit()
     assert deposit is None or abs(deposit.amount) <= MAX_RUPIAH
+
+
+# -- an inquiry answer about another customer is never a bill -------------------------------------
+
+ANOTHER_CUSTOMER = {
+    "other-ref_id": {"ref_id": "LKSOMEONEELSE1"},
+    "other-hp": {"hp": "6391609999"},
+    "no-tr_id": {"tr_id": None},
+}
+
+
+@pytest.mark.parametrize("change", ANOTHER_CUSTOMER.values(), ids=list(ANOTHER_CUSTOMER))
+async def test_an_inquiry_answer_about_another_customer_is_refused_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    answer = with_data(INQUIRY_OK, **change)
+    if change.get("tr_id", 1) is None:
+        del answer["data"]["tr_id"]
+    with respx.mock:
+        route = respx.post(URL)
+        if "ref_id" in change:  # the answer names another ref_id than the one the core sent
+            route.mock(return_value=httpx.Response(200, json=answer))
+        else:  # the ref_id the core sent, echoed
+            route.mock(side_effect=answering(answer))
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER_ID, "TELKOMPSTN", "6391601202")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER_ID) == []
+
+
+async def test_an_inquiry_answer_naming_our_ref_and_number_or_neither_is_a_bill(client: IAKClient) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        assert (await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")).total
+        unnamed = with_data(INQUIRY_OK)
+        del unnamed["data"]["ref_id"], unnamed["data"]["hp"]
+        route.mock(return_value=httpx.Response(200, json=unnamed))
+        assert (await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref2")).total

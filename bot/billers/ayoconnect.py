@@ -282,6 +282,11 @@ class AyoconnectClient:
         inquiry_id = data["inquiryId"]
         if inquiry_id is None or str(inquiry_id).strip() == "":
             raise KeyError("inquiryId")
+        account, product_code = _id(data.get("accountNumber")), _id(data.get("productCode"))
+        if account and account != number:  # another customer's bill: never shown, never paid
+            raise ValueError("the answer is about another accountNumber")
+        if product_code and product_code.upper() != product.biller_code.upper():
+            raise ValueError("the answer is about another productCode")
         total = to_amount(data["amount"])
         admin = to_amount(data.get("totalAdmin") or 0)
         fee = to_amount(data.get("processingFee") or 0)

@@ -346,6 +346,10 @@ class IAKClient:
         tr_id = _tr_id(data["tr_id"])
         if not tr_id:
             raise KeyError("tr_id")
+        for key, ours in (("ref_id", ref_id), ("hp", number)):
+            theirs = str(data.get(key) or "").strip()
+            if theirs and theirs != ours:  # another customer's bill: never shown, never paid
+                raise ValueError(f"the answer is about another {key}")
         nominal = to_amount(data["nominal"])
         admin = to_amount(data.get("admin") or 0)
         price = _optional_rupiah(data, "price")
