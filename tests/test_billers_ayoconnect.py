@@ -207,6 +207,9 @@ PAY_FAULTS = {
     "connect-error": httpx.ConnectError("refused"),
     "502": httpx.Response(502, text="<html>Bad Gateway</html>"),
     "500-json-failed": httpx.Response(500, json=answer(100)),
+    "500-json-success": httpx.Response(500, json=answer(0, refNumber="LK0001", token="T")),
+    "502-json-success": httpx.Response(502, json=answer(4)),
+    "404-json-success": httpx.Response(404, json=answer(0)),
     "empty": httpx.Response(200, text=""),
     "no-code": httpx.Response(200, json={"success": False, "data": {}}),
     "400-json-failed": httpx.Response(400, json=answer(104)),
@@ -254,7 +257,11 @@ async def test_inquiry_faults_are_typed(client: AyoconnectClient, fault: object,
 async def test_status_faults_are_pending(client: AyoconnectClient, bill: Bill) -> None:
     with respx.mock:
         route = respx.post(f"{BASE}/api/v2/bill/status")
-        for fault in (httpx.Response(503, json=answer(100)), httpx.Response(200, text="<html>")):
+        for fault in (
+            httpx.Response(503, json=answer(100)),
+            httpx.Response(200, text="<html>"),
+            httpx.Response(500, json=answer(0, token="T")),
+        ):
             route.mock(return_value=fault)
             assert (await client.check_status(bill)).outcome is P
 
@@ -504,3 +511,14 @@ async def test_an_inquiry_answer_naming_our_account_and_product_or_neither_is_a_
         for data in ({"productCode": "ayo_indihome"}, {"accountNumber": None, "productCode": ""}):
             route.mock(return_value=httpx.Response(200, json=inquiry_with(**data)))
             assert (await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK7")).total == 747250
+
+
+async def test_through_the_core_a_5xx_carrying_a_success_code_is_pending(service: PaymentService) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(500, json=answer(0, token="T", transactionId=9))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+    assert tx.state is TxState.PENDING and not tx.biller_ref

@@ -15,7 +15,7 @@ from bot.billers.iak import IAKClient
 from bot.billers.money import MAX_RUPIAH
 from bot.payments.models import TxState
 from bot.payments.service import PaymentService
-from tests.core_fakes import ADMIN, make_service
+from tests.core_fakes import ADMIN, Clock, make_service
 from tests.core_fakes import USER as USER_ID
 
 BASE = "https://iak.test"
@@ -23,8 +23,8 @@ URL = f"{BASE}/api/v1/bill/check"
 USER, KEY = "081200001111", "s3cret-api-key-xyz"
 F, P, S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
 
-# The rc table of IAK reference §6, written out here by hand: (outcome on payment, reason).
-PAYMENT_TABLE = {
+# The rc table of IAK reference §6, written out here by hand: (what it says of a payment, reason).
+CODE_TABLE = {
     "00": (S, Reason.OK), "01": (F, Reason.ALREADY_PAID), "02": (P, Reason.UNKNOWN),
     "03": (F, Reason.CONFIG_ERROR), "04": (F, Reason.INQUIRY_EXPIRED), "05": (P, Reason.UNKNOWN),
     "06": (F, Reason.INQUIRY_EXPIRED), "07": (F, Reason.PAYMENT_FAILED), "08": (F, Reason.BLOCKED),
@@ -35,7 +35,7 @@ PAYMENT_TABLE = {
     "33": (F, Reason.BILLER_DOWN), "34": (F, Reason.ALREADY_PAID), "35": (F, Reason.PAYMENT_FAILED),
     "36": (F, Reason.PAY_AT_COUNTER), "37": (F, Reason.PAYMENT_FAILED), "38": (F, Reason.PAYMENT_FAILED),
     "39": (P, Reason.IN_PROCESS), "40": (F, Reason.ALREADY_PAID), "41": (F, Reason.PAY_AT_COUNTER),
-    "42": (P, Reason.UNKNOWN), "91": (F, Reason.BILLER_DOWN), "92": (F, Reason.PAYMENT_FAILED),
+    "42": (P, Reason.UNKNOWN), "91": (P, Reason.BILLER_DOWN), "92": (F, Reason.PAYMENT_FAILED),
     "93": (F, Reason.PAYMENT_FAILED), "94": (F, Reason.PAYMENT_FAILED), "100": (F, Reason.CONFIG_ERROR),
     "101": (F, Reason.CONFIG_ERROR), "102": (F, Reason.CONFIG_ERROR), "103": (P, Reason.TIMEOUT),
     "105": (F, Reason.BILLER_DOWN), "106": (F, Reason.BILLER_DOWN), "107": (F, Reason.CONFIG_ERROR),
@@ -43,10 +43,17 @@ PAYMENT_TABLE = {
     "117": (F, Reason.CONFIG_ERROR), "118": (F, Reason.CONFIG_ERROR), "201": (P, Reason.UNKNOWN),
     "77": (P, Reason.UNKNOWN), "999": (P, Reason.UNKNOWN),  # codes not in the table
 }  # fmt: skip
+# On pay-pasca: whatever IAK answers about our payment that is not final means it holds the
+# request ("in process", the core's acknowledgement); "already paid" (01/34/40) may be our own
+# payment reported back, 92 is "contact CS" like 201, 91 an outage: none of them is a failure.
+PAYMENT_TABLE = {
+    code: ((P, Reason.IN_PROCESS) if outcome is P or code in {"01", "34", "40", "92"} else (outcome, reason))
+    for code, (outcome, reason) in CODE_TABLE.items()
+}
 # On checkstatus (sent with `status` 1 for 00, 3 for 39, 0 for 42, else 2): "no record" codes,
 # and codes that refuse the status request itself, which say nothing about the payment.
 STATUS_TABLE = {
-    **PAYMENT_TABLE,
+    **CODE_TABLE,
     "42": (P, Reason.NO_PAYMENT_RECORD), "06": (P, Reason.NO_PAYMENT_RECORD),
     "02": (P, Reason.NO_PAYMENT_RECORD), "103": (F, Reason.TIMEOUT),
     "03": (P, Reason.CONFIG_ERROR), "33": (P, Reason.BILLER_DOWN), "91": (P, Reason.BILLER_DOWN),
@@ -56,7 +63,7 @@ STATUS_TABLE = {
 }  # fmt: skip
 INQUIRY_TABLE = {
     code: (Reason.UNKNOWN if code in {"05", "39", "201", "42", "77", "999"} else reason)
-    for code, (_, reason) in PAYMENT_TABLE.items()
+    for code, (_, reason) in CODE_TABLE.items()
     if code not in {"00", "02"}
 }
 INQUIRY_TABLE["103"] = Reason.TIMEOUT
@@ -275,8 +282,8 @@ STATUS_FIELD_CASES = [
     ("37", 2, (F, Reason.PAYMENT_FAILED)),
     ("37", "2", (F, Reason.PAYMENT_FAILED)),
     ("37", None, (P, Reason.PAYMENT_FAILED)),  # no status field: not proof of a failure
-    ("37", 3, (P, Reason.UNKNOWN)),
-    ("37", 1, (P, Reason.UNKNOWN)),
+    ("37", 3, (P, Reason.IN_PROCESS)),  # IAK's own state: processing
+    ("37", 1, (P, Reason.IN_PROCESS)),  # IAK's own state: paid
     ("37", 0, (P, Reason.UNKNOWN)),
     ("105", 9, (P, Reason.UNKNOWN)),
     ("103", None, (P, Reason.TIMEOUT)),  # may be the status query that timed out
@@ -284,7 +291,19 @@ STATUS_FIELD_CASES = [
     ("00", None, (S, Reason.OK)),
     ("00", 1, (S, Reason.OK)),
     ("00", 2, (P, Reason.UNKNOWN)),
-    ("00", 3, (P, Reason.UNKNOWN)),
+    ("00", 3, (P, Reason.IN_PROCESS)),
+    # with status 1 or 3 IAK has the payment: "no record" codes are not believed
+    ("42", 1, (P, Reason.IN_PROCESS)),
+    ("42", "3", (P, Reason.IN_PROCESS)),
+    ("02", 3, (P, Reason.IN_PROCESS)),
+    ("06", 1, (P, Reason.IN_PROCESS)),
+    ("42", 0, (P, Reason.NO_PAYMENT_RECORD)),
+    ("42", None, (P, Reason.NO_PAYMENT_RECORD)),
+    ("06", 2, (P, Reason.NO_PAYMENT_RECORD)),
+    ("91", 3, (P, Reason.BILLER_DOWN)),  # the status request was refused: nothing learnt
+    ("92", 2, (F, Reason.PAYMENT_FAILED)),
+    ("92", None, (P, Reason.PAYMENT_FAILED)),
+    ("34", 2, (F, Reason.ALREADY_PAID)),
 ]
 
 
@@ -303,6 +322,9 @@ ANOTHER_TRANSACTION = {
     "pay-success-other-tr_id": ("pay", pay_answer("00", tr_id=9999999)),
     "pay-failed-other-tr_id": ("pay", pay_answer("37", tr_id=9999999)),
     "pay-success-other-ref_id": ("pay", pay_answer("00", ref_id="someone-else")),
+    "pay-in-process-other-tr_id": ("pay", pay_answer("39", tr_id=9999999)),
+    "pay-already-paid-other-ref_id": ("pay", pay_answer("34", ref_id="someone-else")),
+    "status-in-process-other-ref_id": ("status", pay_answer("39", status=3, ref_id="someone-else")),
     "pay-unreadable-tr_id": ("pay", pay_answer("00", tr_id="97x")),
     "status-success-other-ref_id": ("status", pay_answer("00", status=1, ref_id="someone-else")),
     "status-failed-other-tr_id": ("status", pay_answer("37", status=2, tr_id=1)),
@@ -460,8 +482,13 @@ async def test_no_secret_in_errors_or_logs(
 
 
 @pytest.fixture
-async def service(tmp_path, client: IAKClient):
-    svc = make_service(tmp_path / "loket.sqlite3", client)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def service(tmp_path, client: IAKClient, clock: Clock):
+    svc = make_service(tmp_path / "loket.sqlite3", client, clock)  # NO_RECORD_GRACE_SECONDS=300
     svc.top_up(ADMIN, USER_ID, 5_000_000)
     yield svc
     await svc.stop()
@@ -575,3 +602,58 @@ async def test_an_inquiry_answer_naming_our_ref_and_number_or_neither_is_a_bill(
         del unnamed["data"]["ref_id"], unnamed["data"]["hp"]
         route.mock(return_value=httpx.Response(200, json=unnamed))
         assert (await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref2")).total
+
+
+# -- whatever IAK answered about our payment, a later "no record" never refunds it ------------------
+
+# a checkstatus "no record" about our ref_id (it names no other one)
+NO_RECORD = {"status": 0, "message": "REQUEST PEMBAYARAN BELUM DITERIMA", "ref_id": None}
+
+
+async def _paid_then_no_record(
+    service: PaymentService, clock: Clock, first: httpx.Response | Exception, *later: dict
+) -> TxState:
+    """Pay (answered by `first`), then the status answers `later`, then "no record" well past
+    the grace: the state the payment is left in."""
+    with respx.mock:
+        route = respx.post(URL).mock(side_effect=answering(INQUIRY_OK))
+        tx = await service.inquire(USER_ID, "TELKOMPSTN", "6391601202")
+        route.mock(side_effect=[first])
+        tx = await service.pay(tx.ref_id, USER_ID)
+        assert tx.state is TxState.PENDING
+        for answer in later:
+            route.mock(side_effect=None, return_value=httpx.Response(200, json=answer))
+            clock.advance(60)
+            assert (await service.refresh(tx.ref_id, USER_ID)).state is TxState.PENDING
+        route.mock(side_effect=None, return_value=httpx.Response(200, json=pay_answer("42", **NO_RECORD)))
+        for _ in range(3):
+            clock.advance(400)
+            tx = await service.refresh(tx.ref_id, USER_ID)
+    return tx.state
+
+
+@pytest.mark.parametrize("code", ["05", "201", "103", "92", "91", "01", "34", "40", "02", "42", "250"])
+async def test_a_payment_iak_answered_is_never_failed_by_a_later_no_record(
+    service: PaymentService, clock: Clock, code: str
+) -> None:
+    answered = httpx.Response(200, json=pay_answer(code, ref_id=None, noref=""))
+    assert await _paid_then_no_record(service, clock, answered) is TxState.PENDING
+    assert service.balance(USER_ID) < 5_000_000  # never refunded: IAK may still pay the bill
+
+
+@pytest.mark.parametrize("state", [1, 3, "3"])
+@pytest.mark.parametrize("code", ["42", "02", "06"])
+async def test_a_status_saying_iak_holds_the_payment_is_no_no_record(
+    service: PaymentService, clock: Clock, code: str, state: object
+) -> None:
+    held = pay_answer(code, ref_id=None, status=state)
+    assert await _paid_then_no_record(service, clock, httpx.ReadTimeout("slow"), held) is TxState.PENDING
+    assert service.balance(USER_ID) < 5_000_000
+
+
+async def test_a_payment_iak_never_answered_is_failed_after_the_grace(
+    service: PaymentService, clock: Clock
+) -> None:
+    """The rule still holds where it should: no answer, then only "no record": refunded."""
+    assert await _paid_then_no_record(service, clock, httpx.ReadTimeout("slow")) is TxState.FAILED
+    assert service.balance(USER_ID) == 5_000_000

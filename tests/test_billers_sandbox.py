@@ -201,7 +201,9 @@ async def test_paying_twice_answers_already_paid_and_moves_no_money(biller: IAKC
     balance = biller.simulator.state.balance
     second = await biller.pay(bill)
     assert first.outcome is Outcome.SUCCESS
-    assert (second.outcome, second.reason) == (Outcome.FAILED, Reason.ALREADY_PAID)
+    # "already paid" answering our own pay-pasca may be our own payment: pending, never failed
+    assert (second.outcome, second.reason, second.provider_code) == (Outcome.PENDING, Reason.IN_PROCESS, "34")
+    assert (await biller.check_status(bill)).outcome is Outcome.SUCCESS
     assert biller.simulator.state.balance == balance
     assert biller.simulator.payments() == {"twice1": 2}
     assert biller.simulator.state.pay_requests_by_tr_id[bill.provider_ref] == 2
@@ -223,6 +225,19 @@ async def test_any_well_formed_number_gets_a_deterministic_bill(biller: IAKClien
     assert (one.customer_name, one.total) == (two.customer_name, two.total)
     assert one.total != other.total
     assert (await biller.pay(one)).outcome is Outcome.SUCCESS
+
+
+@pytest.mark.parametrize(
+    ("rc", "settled"), [("91", Outcome.FAILED), ("92", Outcome.FAILED), ("201", Outcome.SUCCESS)]
+)
+async def test_a_pay_answer_that_settles_nothing_is_settled_by_checkstatus(
+    biller: IAKClient, rc: str, settled: Outcome
+) -> None:
+    bill = await biller.inquire(biller.product("PGAS"), f"0110011{int(rc):03d}", f"settle{rc}")
+    paid = await biller.pay(bill)
+    assert (paid.outcome, paid.reason, paid.provider_code) == (Outcome.PENDING, Reason.IN_PROCESS, rc)
+    statuses = [await biller.check_status(bill) for _ in range(2)]  # SANDBOX_PENDING_CHECKS=1
+    assert statuses[-1].outcome is settled
 
 
 def test_newer_scheme_accepts_other_response_codes() -> None:

@@ -360,8 +360,9 @@ class AyoconnectClient:
             return pending(f"HTTP {response.status_code}: {error}")
         code = _response_code(body)
         outcome, reason = classify_payment(code, status=status)
-        if not 200 <= response.status_code < 300 and outcome is Outcome.FAILED:
-            # An HTTP error is "processing" (§11.1), whatever code its body carries.
+        if not 200 <= response.status_code < 300 and outcome is not Outcome.PENDING:
+            # An HTTP error is "processing" (§11.1), whatever code its body carries: only a 2xx
+            # success is a success, and only a 2xx failure is a failure.
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         if not self._about(bill, data):

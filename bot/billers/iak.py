@@ -37,8 +37,8 @@ PATH = "/api/v1/bill/check"
 
 _F, _P, _S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
 
-# Every postpaid response code of the IAK reference §6, as (outcome on payment, reason).
-# Inquiry uses only the reason; status and payment apply the overrides below.
+# Every postpaid response code of the IAK reference §6, as (what it says of a payment, reason).
+# Inquiry uses only the reason; payment and checkstatus read it through the rules below.
 RESPONSE_CODES: dict[str, tuple[Outcome, Reason]] = {
     "00": (_S, Reason.OK),
     "01": (_F, Reason.ALREADY_PAID),
@@ -71,8 +71,8 @@ RESPONSE_CODES: dict[str, tuple[Outcome, Reason]] = {
     "40": (_F, Reason.ALREADY_PAID),
     "41": (_F, Reason.PAY_AT_COUNTER),
     "42": (_P, Reason.UNKNOWN),  # "payment request not received" in answer to a payment
-    "91": (_F, Reason.BILLER_DOWN),
-    "92": (_F, Reason.PAYMENT_FAILED),
+    "91": (_P, Reason.BILLER_DOWN),  # IAK's database unreachable: says nothing of the payment
+    "92": (_F, Reason.PAYMENT_FAILED),  # general error, "contact CS": final only with status 2
     "93": (_F, Reason.PAYMENT_FAILED),  # invalid amount
     "94": (_F, Reason.PAYMENT_FAILED),  # service expired
     "100": (_F, Reason.CONFIG_ERROR),  # invalid signature
@@ -90,6 +90,11 @@ RESPONSE_CODES: dict[str, tuple[Outcome, Reason]] = {
     "201": (_P, Reason.UNKNOWN),
 }
 
+# On pay-pasca these codes may speak of a payment IAK still makes: "already paid" may be our
+# own payment reported back, and 92 is "undefined yet, contact CS" like 201. Pending: checkstatus
+# with the same ref_id settles them.
+PAY_PENDING = frozenset({"01", "34", "40", "92"})
+
 # On checkstatus a few codes mean something more definite than on payment.
 STATUS_OVERRIDES: dict[str, tuple[Outcome, Reason]] = {
     "42": (_P, Reason.NO_PAYMENT_RECORD),  # status 0: inquiry only, never paid
@@ -105,7 +110,9 @@ STATUS_REQUEST_REFUSED = frozenset({"03", "33", "91", "100", "101", "102", "107"
 
 # The `status` field of a checkstatus answer (IAK §4) is the payment's own state. A final
 # outcome must agree with it: SUCCESS with 1 (or no field), FAILED only with an explicit 2.
+# With 1 (paid) or 3 (processing) IAK holds the payment, whatever the code says.
 _STATUS_FIELD = {"0": _P, "1": _S, "2": _F, "3": _P}
+_HELD = frozenset({"1", "3"})
 
 # Inquiry answers that are a bill.
 INQUIRY_OK = frozenset({"00", "02"})
@@ -117,8 +124,16 @@ def sign(username: str, api_key: str, additional: str) -> str:
 
 
 def payment_outcome(code: str) -> tuple[Outcome, Reason]:
-    """What a pay-pasca answer with this code means; unknown codes are PENDING."""
-    return RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+    """What a pay-pasca answer about our payment with this code means.
+
+    Whatever IAK answers about our payment that is not final (unknown codes too) says IAK
+    holds the request: PENDING, Reason.IN_PROCESS. The core reads that as the provider's
+    acknowledgement, so a later checkstatus "no record" never fails (and refunds) it.
+    """
+    outcome, reason = RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
+    if outcome is _P or code in PAY_PENDING:
+        return _P, Reason.IN_PROCESS
+    return outcome, reason
 
 
 def status_outcome(code: str, state: object = None) -> tuple[Outcome, Reason]:
@@ -130,7 +145,10 @@ def status_outcome(code: str, state: object = None) -> tuple[Outcome, Reason]:
     outcome, reason = STATUS_OVERRIDES.get(code) or RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
     if code in STATUS_REQUEST_REFUSED:
         return _P, reason  # keep the reason: the operator has something to fix
-    field = None if state is None or str(state).strip() == "" else _STATUS_FIELD.get(str(state).strip(), _P)
+    own = None if state is None or str(state).strip() == "" else str(state).strip()
+    if own in _HELD and not (outcome is _S and own == "1"):
+        return _P, Reason.IN_PROCESS  # IAK has the payment (42/02/06 are no "no record" then)
+    field = None if own is None else _STATUS_FIELD.get(own, _P)
     if outcome is _S and field not in (None, _S):
         return _P, Reason.UNKNOWN
     if outcome is _F and field is not _F:
@@ -429,7 +447,7 @@ class IAKClient:
         if not code:
             return self._pending(bill, f"no response_code in {command} answer", data)
         outcome, reason = status_outcome(code, data.get("status")) if status else payment_outcome(code)
-        if outcome is not Outcome.PENDING and not self._about(bill, data):
+        if not self._about(bill, data):  # not even "in process": it may be another payment's
             log.warning(
                 "IAK %s %s: answer names another transaction, treated as pending", command, bill.ref_id
             )

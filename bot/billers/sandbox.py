@@ -36,7 +36,7 @@ import httpx
 
 from bot.billers.base import InvalidCustomerNumber, NumberRule, Product
 from bot.billers.catalog import iak_catalog
-from bot.billers.iak import RESPONSE_CODES, sign
+from bot.billers.iak import RESPONSE_CODES, STATUS_REQUEST_REFUSED, sign
 from bot.config import Settings
 
 SANDBOX_USERNAME = "081234567890"
@@ -434,7 +434,9 @@ class SandboxBiller:
         elif inquiry.state == "paid":
             answer.update(status=1, response_code="00", message="PAYMENT SUCCESS")
         else:
-            rc = "37" if inquiry.pay_rc in {"02", "06", "42"} else inquiry.pay_rc  # those mean "not paid"
+            # "not paid" codes and those refusing a status request say nothing of a failed payment
+            said_nothing = inquiry.pay_rc in {"02", "06", "42"} or inquiry.pay_rc in STATUS_REQUEST_REFUSED
+            rc = "37" if said_nothing else inquiry.pay_rc
             answer.update(status=2, response_code=rc, message="PEMBAYARAN GAGAL")
         return answer
 
