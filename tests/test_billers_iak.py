@@ -657,3 +657,45 @@ async def test_a_payment_iak_never_answered_is_failed_after_the_grace(
     """The rule still holds where it should: no answer, then only "no record": refunded."""
     assert await _paid_then_no_record(service, clock, httpx.ReadTimeout("slow")) is TxState.FAILED
     assert service.balance(USER_ID) == 5_000_000
+
+
+# -- Tri postpaid: a detail of empty strings itemises nothing ---------------------------------------
+
+# IAK reference, telco/inquiry.md: HPTHREE answers with empty strings in its one detail.
+HPTHREE_OK = envelope(
+    tr_id=9732412, code="HPTHREE", hp="08991234501", tr_name="INTAN NUR AZIZA", period="", nominal=55000,
+    admin=0, ref_id="09128374658", response_code="00", message="INQUIRY SUCCESS", price=55000,
+    selling_price=54000,
+    desc={"kode_area": "", "divre": "", "datel": "", "jumlah_tagihan": 1, "tagihan": {"detail": [
+        {"periode": "", "nilai_tagihan": "", "admin": "", "total": ""},
+    ]}},
+)  # fmt: skip
+
+
+async def test_tri_postpaid_with_an_empty_detail_is_sold_on_its_totals(service: PaymentService) -> None:
+    with respx.mock:
+        route = respx.post(URL).mock(side_effect=answering(HPTHREE_OK))
+        tx = await service.inquire(USER_ID, "HPTHREE", "08991234501")
+        assert (tx.bill.total, tx.bill.nominal, tx.bill.admin, tx.bill.cost) == (55000, 55000, 0, 54000)
+        assert sum(line.total for line in tx.bill.lines) in (0, 55000)
+        paid = with_data(pay_answer("00"), ref_id=tx.ref_id, tr_id=9732412, code="HPTHREE", price=55000)
+        route.mock(side_effect=None, return_value=httpx.Response(200, json=paid))
+        tx = await service.pay(tx.ref_id, USER_ID)
+    assert tx.state is TxState.SUCCESS and tx.amount == 55000 + tx.markup
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"tagihan": {"detail": [{"periode": "202601", "nilai_tagihan": " ", "admin": "", "total": ""}]}},
+        {"tagihan": {"detail": [{"periode": "202601", "nilai_tagihan": None}]}},
+        {"bill": {"detail": [{"period": "202601", "bill_amount": "", "penalty": "", "misc_amount": ""}]}},
+    ],
+    ids=["blank", "null", "pdam-empty"],
+)
+async def test_an_empty_detail_amount_means_no_itemisation(client: IAKClient, detail: dict) -> None:
+    with respx.mock:
+        respx.post(URL).mock(return_value=httpx.Response(200, json=with_data(INQUIRY_OK, desc=detail)))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert bill.total == 137110 and all(line.penalty == 0 for line in bill.lines)
+    assert bill.periods == ["201405", "201407"]  # from `period`, not from the empty detail

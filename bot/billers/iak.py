@@ -229,8 +229,16 @@ def _optional_rupiah(data: dict[str, Any], key: str) -> int | None:
     return to_amount(value)
 
 
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _lines(desc: dict[str, Any]) -> list[BillLine]:
-    """Bill lines from desc.tagihan.detail (Telkom, PLN, TV) or desc.bill.detail (PDAM)."""
+    """Bill lines from desc.tagihan.detail (Telkom, PLN, TV) or desc.bill.detail (PDAM).
+
+    A detail whose amount is empty (HPTHREE sends `"nilai_tagihan": ""`) itemises nothing:
+    then there are no lines, and the bill is its totals.
+    """
     lines: list[BillLine] = []
     tagihan = desc.get("tagihan")
     details = tagihan.get("detail") if isinstance(tagihan, dict) else None
@@ -238,6 +246,8 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
         for item in details:
             if not isinstance(item, dict) or "nilai_tagihan" not in item:
                 continue
+            if _blank(item["nilai_tagihan"]):
+                return []
             lines.append(
                 BillLine(
                     period=str(item.get("periode", "")),
@@ -253,6 +263,8 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
         for item in details:
             if not isinstance(item, dict) or "bill_amount" not in item:
                 continue
+            if _blank(item["bill_amount"]):
+                return []
             lines.append(
                 BillLine(
                     period=str(item.get("period", "")),

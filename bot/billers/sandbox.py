@@ -347,6 +347,8 @@ class SandboxBiller:
         price = nominal + admin
         for item in details:
             item["total"] = int(item["nilai_tagihan"]) + admin_each
+        if product.code == "HPTHREE":  # as IAK's reference shows Tri: a detail of empty strings
+            details = [{"periode": "", "nilai_tagihan": "", "admin": "", "total": ""}]
         desc: dict[str, Any] = {"jumlah_tagihan": len(periods), "tagihan": {"detail": details}}
         if product.code == "TELKOMPSTN":
             desc.update(kode_area="0" + hp[1:4] if hp.startswith("0") else "0751", divre="01", datel="0006")
