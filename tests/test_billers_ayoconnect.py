@@ -18,6 +18,7 @@ from bot.billers.money import MAX_RUPIAH
 from bot.config import Settings
 from bot.payments.models import TxState
 from bot.payments.service import PaymentService
+from bot.telegram.render import receipt_text
 from tests.core_fakes import ADMIN, USER, make_service
 
 BASE = "https://ayo.test"
@@ -522,3 +523,52 @@ async def test_through_the_core_a_5xx_carrying_a_success_code_is_pending(service
         tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
         tx = await service.pay(tx.ref_id, USER)
     assert tx.state is TxState.PENDING and not tx.biller_ref
+
+
+# -- periods as they really are: "Jumlah Tagihan" and "N/A" are none ---------------------------------
+
+
+def seed_inquiry(info: list[dict], product_details: list[dict]) -> dict:
+    """The docs' inquiry answers (seeds: internet-and-tv, mobile-postpaid), about our number."""
+    return inquiry_with(
+        customerDetails=[{"key": "Nama Pelanggan", "value": "TEST"}],
+        billDetails=[
+            {"billId": "1", "billInfo": info, "isMandatory": True, "key": "Jumlah Tagihan", "value": 744750},
+            {"billId": "0", "billInfo": [], "isMandatory": True, "key": "Biaya Administrasi", "value": 2500},
+        ],
+        productDetails=product_details,
+    )
+
+
+@pytest.mark.parametrize(
+    ("info", "product_details"),
+    [
+        ([{"key": "Bulan", "value": "N/A"}], [{"key": "Periode", "value": "N/A"}]),  # internet and TV
+        ([], []),  # mobile postpaid: only the label "Jumlah Tagihan"
+    ],
+    ids=["bulan-N/A", "no-bill-info"],
+)
+async def test_a_bill_naming_no_period_shows_none(
+    service: PaymentService, info: list[dict], product_details: list[dict]
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=seed_inquiry(info, product_details))
+        )
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(0, token="205A", amount=747250))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+    assert tx.state is TxState.SUCCESS
+    assert tx.bill.periods == [] and [line.period for line in tx.bill.lines] == [""]
+    receipt = receipt_text("id", tx)
+    assert "Periode: -" in receipt and "N/A" not in receipt and "Jumlah Tagihan" not in receipt
+
+
+async def test_a_period_named_in_the_product_details_is_the_bills(client: AyoconnectClient) -> None:
+    body = seed_inquiry([], [{"key": "Periode", "value": "Agustus 2022"}])
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=body))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK8")
+    assert bill.periods == ["Agustus 2022"]

@@ -13,8 +13,9 @@ import respx
 from bot.billers.base import Bill, InquiryError, Outcome, Reason
 from bot.billers.iak import IAKClient
 from bot.billers.money import MAX_RUPIAH
-from bot.payments.models import TxState
+from bot.payments.models import Transaction, TxState
 from bot.payments.service import PaymentService
+from bot.telegram.render import bill_text, receipt_text
 from tests.core_fakes import ADMIN, Clock, make_service
 from tests.core_fakes import USER as USER_ID
 
@@ -699,3 +700,113 @@ async def test_an_empty_detail_amount_means_no_itemisation(client: IAKClient, de
         bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
     assert bill.total == 137110 and all(line.penalty == 0 for line in bill.lines)
     assert bill.periods == ["201405", "201407"]  # from `period`, not from the empty detail
+
+
+# -- late fees and periods as they really are ---------------------------------------------------
+
+# IAK reference, pdam/inquiry.md: `nominal` 35490 already holds the penalty 7500 (27240 + 750 + 7500).
+PDAM_OK = envelope(
+    tr_id=9732791, code="PDAMKOTA.SURABAYA", hp="10202001", tr_name="DADANG SOEKARDI", period="201412",
+    nominal=35490, admin=2000, ref_id="0912837465", response_code="00", message="INQUIRY SUCCESS",
+    price=37490, selling_price=36790,
+    desc={"bill_quantity": 1, "address": "WONOKROMO S.S BARU 2 8", "biller_admin": "",
+          "pdam_name": "PDAM SURABAYA", "stamp_duty": "", "due_date": "1-15 DES 2014", "kode_tarif": "3A",
+          "bill": {"detail": [{"period": "201412", "first_meter": 4589, "last_meter": 4613, "penalty": 7500,
+                               "bill_amount": 27240, "misc_amount": 750, "stand": ""}]}},
+)  # fmt: skip
+
+
+def penalty(bill: Bill) -> int:
+    return sum(line.penalty for line in bill.lines)
+
+
+async def _settled(
+    service: PaymentService, inquiry: dict, code: str, number: str, months: int = 1
+) -> Transaction:
+    """Inquire (answered by `inquiry`) and pay (answered 00) through the core."""
+    with respx.mock:
+        route = respx.post(URL).mock(side_effect=answering(inquiry))
+        tx = await service.inquire(USER_ID, code, number, months=months)
+        data = inquiry["data"]
+        paid = with_data(pay_answer("00"), ref_id=tx.ref_id, tr_id=data["tr_id"], price=data["price"])
+        route.mock(side_effect=None, return_value=httpx.Response(200, json=paid))
+        tx = await service.pay(tx.ref_id, USER_ID)
+    assert tx.state is TxState.SUCCESS
+    return tx
+
+
+async def test_the_receipt_shows_the_pdam_penalty_the_biller_itemised(service: PaymentService) -> None:
+    tx = await _settled(service, PDAM_OK, "PDAMKOTA.SURABAYA", "10202001")
+    assert (tx.bill.nominal, tx.bill.admin, penalty(tx.bill), tx.bill.total) == (27990, 2000, 7500, 37490)
+    receipt = receipt_text("id", tx)
+    assert "Tagihan: Rp 27.990" in receipt and "Biaya admin: Rp 2.000" in receipt
+    assert "Denda: Rp 7.500" in receipt and "Periode: DES 2014" in receipt
+    assert "Late fee: Rp 7.500" in receipt_text("en", tx)
+    assert "• DES 2014: Rp 35.490" in bill_text("id", tx, 5_000_000)  # the month with its late fee
+
+
+@pytest.mark.parametrize("nominal", [300000, 305000], ids=["nominal-without-denda", "nominal-with-denda"])
+async def test_the_receipt_shows_the_pln_denda_whatever_nominal_holds(
+    service: PaymentService, nominal: int
+) -> None:
+    line = {"periode": "201608", "nilai_tagihan": "300000", "admin": "2500", "denda": "5000", "total": 307500}
+    answer = with_data(
+        INQUIRY_OK, code="PLNPOSTPAID", hp="530000000001", period="201608", nominal=nominal, admin=2500,
+        price=307500, selling_price=306900, desc={"tarif": "R1", "daya": 1300, "tagihan": {"detail": [line]}},
+    )  # fmt: skip
+    tx = await _settled(service, answer, "PLNPOSTPAID", "530000000001")
+    assert (tx.bill.nominal, penalty(tx.bill), tx.bill.total) == (300000, 5000, 307500)
+    receipt = receipt_text("id", tx)
+    assert (
+        "Tagihan: Rp 300.000" in receipt and "Denda: Rp 5.000" in receipt and "Periode: AGU 2016" in receipt
+    )
+
+
+async def test_a_bill_without_late_fees_shows_none(service: PaymentService) -> None:
+    tx = await _settled(service, INQUIRY_OK, "TELKOMPSTN", "6391601202")
+    assert penalty(tx.bill) == 0 and "Denda" not in receipt_text("id", tx)
+
+
+# IAK reference, bpjs-kesehatan/inquiry.md (month 2) and pgas/inquiry.md.
+BPJS_OK = envelope(
+    tr_id=9732787, code="BPJS", hp="8801234560001", tr_name="VERGIE", period="02", nominal=50000,
+    admin=2500, ref_id="09128374651", response_code="00", message="INQUIRY SUCCESS", price=52500,
+    selling_price=52300,
+    desc={"kode_cabang": "0901", "nama_cabang": "JAKARTA PUSAT", "sisa_pembayaran": "0",
+          "jumlah_peserta": "2"},
+)  # fmt: skip
+PGAS_OK = envelope(
+    tr_id=9732788, code="PGAS", hp="0110014601", tr_name="NGATIMUN", period="0917", nominal=322002,
+    admin=2500, ref_id="1512706895", response_code="00", message="INQUIRY SUCCESS", price=324502,
+    selling_price=323902,
+    desc={"address": "-", "first_meter": "006538", "last_meter": "006573", "usage": 35},
+)  # fmt: skip
+
+
+async def test_a_bpjs_period_is_the_number_of_months_paid(service: PaymentService) -> None:
+    tx = await _settled(service, BPJS_OK, "BPJS", "8801234560001", months=2)
+    assert tx.bill.periods == ["2 BULAN"] and [line.period for line in tx.bill.lines] == ["2 BULAN"]
+    assert "Periode: 2 BULAN" in receipt_text("id", tx)
+
+
+async def test_a_pgas_period_is_its_month_mmyy(service: PaymentService) -> None:
+    tx = await _settled(service, PGAS_OK, "PGAS", "0110014601")
+    assert tx.bill.periods == ["201709"] and (tx.bill.nominal, tx.bill.total) == (322002, 324502)
+    assert "Periode: SEP 2017" in receipt_text("id", tx) and "Periods: SEP 2017" in receipt_text("en", tx)
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [("", []), ("201405,201407", ["201405", "201407"]), ("0917", ["201709"]), ("2023", ["2023"]),
+     ("1317", ["1317"]), ("02", ["02"])],
+)  # fmt: skip
+async def test_periods_of_products_paid_by_the_bill(
+    client: IAKClient, period: str, expected: list[str]
+) -> None:
+    with respx.mock:
+        respx.post(URL).mock(
+            return_value=httpx.Response(200, json=with_data(INQUIRY_OK, period=period, desc={}))
+        )
+        bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
+    assert bill.periods == expected
+    assert [line.period for line in bill.lines] == ([",".join(expected)] if expected else [])

@@ -177,6 +177,12 @@ def _id(value: object) -> str:
     return "" if text in ("", "0") else text
 
 
+def _period(value: str | None) -> str:
+    """A period Ayoconnect names, or "" for none (absent, "", "-", "N/A")."""
+    text = (value or "").strip()
+    return "" if text.upper() in ("", "-", "N/A", "NA") else text
+
+
 class _Unreadable(Exception):
     pass
 
@@ -292,22 +298,27 @@ class AyoconnectClient:
         fee = to_amount(data.get("processingFee") or 0)
         if total <= 0:
             raise ValueError("amount is not positive")
+        details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
+        details.update(_pairs(data.get("productDetails")))
         lines = []
         for item in data.get("billDetails") or []:
             if not isinstance(item, dict) or str(item.get("billId", "")) == "0":
                 continue
+            # a bill's period is its Periode or Bulan when it names one; `key` is only a label
+            # ("Jumlah Tagihan") and "N/A" names nothing
             info = _pairs(item.get("billInfo"))
-            period = info.get("Periode") or info.get("Bulan") or str(item.get("key") or "")
+            period = _period(info.get("Periode")) or _period(info.get("Bulan"))
             lines.append(BillLine(period=period, amount=to_amount(item.get("value") or 0)))
-        details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
-        details.update(_pairs(data.get("productDetails")))
+        periods = [line.period for line in lines if line.period]
+        if not periods and _period(details.get("Periode")):
+            periods = [_period(details.get("Periode"))]
         return Bill(
             provider=self.name,
             ref_id=ref_id,
             product_code=product.code,
             customer_number=number,
             customer_name=str(data.get("customerName") or details.get("Nama Pelanggan") or ""),
-            periods=[line.period for line in lines if line.period],
+            periods=periods,
             lines=lines,
             nominal=total - admin - fee,
             admin=admin + fee,

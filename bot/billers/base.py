@@ -111,7 +111,7 @@ class Bill(BaseModel):
     customer_name: str
     periods: list[str] = Field(default_factory=list)
     lines: list[BillLine] = Field(default_factory=list)
-    nominal: int  # total of the bills without fees
+    nominal: int  # total of the bills without fees or the penalties itemised in `lines`
     admin: int  # total admin fees
     total: int  # what must be paid to the biller for this bill (nominal + admin + penalties)
     cost: int | None = None  # what the biller takes from our deposit (IAK selling_price), if told

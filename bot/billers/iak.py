@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -275,6 +276,20 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
     return lines
 
 
+_MMYY = re.compile(r"(0[1-9]|1[0-2])([0-9]{2})")
+_COUNT = re.compile(r"[0-9]{1,2}")
+
+
+def _period(text: str, product: Product) -> str:
+    """A period as IAK wrote it, made plain: PGAS's MMYY "0917" is the month 201709, and the
+    "02" of BPJS is no period but the number of months paid, "2 BULAN"; the rest is kept."""
+    text = text.strip()
+    if product.needs_month and _COUNT.fullmatch(text) and int(text):
+        return f"{int(text)} BULAN"
+    match = _MMYY.fullmatch(text)
+    return f"20{match.group(2)}{match.group(1)}" if match else text
+
+
 def _details(desc: dict[str, Any]) -> dict[str, str]:
     """Flat display pairs from desc (scalars only; the nested bill detail is in `lines`)."""
     return {
@@ -387,11 +402,18 @@ class IAKClient:
         if total <= 0:
             raise ValueError("bill total is not positive")
         desc = _desc(data)
-        lines = _lines(desc)
-        period = str(data.get("period") or "")
-        periods = [line.period for line in lines] or [p.strip() for p in period.split(",") if p.strip()]
-        if not lines:  # BPJS, TVBIG, PGAS, CBN: no per-period detail, one line for the whole bill
-            lines = [BillLine(period=period, amount=total - admin, admin=admin)]
+        lines = [line.model_copy(update={"period": _period(line.period, product)}) for line in _lines(desc)]
+        penalty = sum(line.penalty for line in lines)
+        # What IAK calls nominal may hold the late fees (PDAM) or not (PLN): the bill itself is
+        # what the total leaves after the fees and the penalties the biller itemises.
+        nominal = total - admin - penalty
+        if nominal < 0:
+            raise ValueError("fees and penalties exceed the bill total")
+        periods = [line.period for line in lines if line.period] or [
+            _period(part, product) for part in str(data.get("period") or "").split(",") if part.strip()
+        ]
+        if not lines and periods:  # BPJS, TVBIG, PGAS, CBN: no per-period detail, one line for it all
+            lines = [BillLine(period=",".join(periods), amount=nominal, admin=admin)]
         return Bill(
             provider=self.provider,
             ref_id=ref_id,
