@@ -78,12 +78,14 @@ def envelope(**data: object) -> dict:
     return {"data": data, "meta": []}
 
 
+# `price` (142110) is not nominal + admin (137110): the first month carries a late fee, so a
+# total summed from the parts instead of taken from `price` is caught.
 INQUIRY_OK = envelope(
     tr_id=9732432, code="TELKOMPSTN", hp="6391601202", tr_name="JAORAH", period="201405,201407",
     nominal=129610, admin=7500, ref_id="ref1", response_code="00", message="INQUIRY SUCCESS",
-    price=137110, selling_price=133510,
+    price=142110, selling_price=138510,
     desc={"kode_area": "0751", "divre": "01", "datel": "0006", "jumlah_tagihan": 3, "tagihan": {"detail": [
-        {"periode": "MEI 2014", "nilai_tagihan": "49870", "admin": "2500", "total": 52370},
+        {"periode": "MEI 2014", "nilai_tagihan": "49870", "admin": "2500", "denda": "5000", "total": 57370},
         {"periode": "JUN 2014", "nilai_tagihan": "39870", "admin": "2500", "total": 42370},
         {"periode": "JUL 2014", "nilai_tagihan": "39870", "admin": "2500", "total": 42370},
     ]}},
@@ -94,7 +96,7 @@ def pay_answer(code: str, **extra: object) -> dict:
     data = {
         "tr_id": 9732432, "code": "TELKOMPSTN", "datetime": "20180803172000", "hp": "6391601202",
         "tr_name": "JAORAH", "period": "201405,201407", "nominal": 129610, "admin": 7500,
-        "response_code": code, "message": "X", "price": 137110, "selling_price": 133510,
+        "response_code": code, "message": "X", "price": 142110, "selling_price": 138510,
         "balance": 997161249, "noref": "1609626", "ref_id": "ref1", "desc": {},
     }  # fmt: skip
     data.update(extra)
@@ -112,7 +114,7 @@ async def client():
 def bill() -> Bill:
     return Bill(
         provider="iak", ref_id="ref1", product_code="TELKOMPSTN", customer_number="6391601202",
-        customer_name="JAORAH", nominal=129610, admin=7500, total=137110, provider_ref="9732432",
+        customer_name="JAORAH", nominal=129610, admin=7500, total=142110, provider_ref="9732432",
     )  # fmt: skip
 
 
@@ -180,20 +182,24 @@ async def test_inquiry_becomes_a_bill_with_lines(client: IAKClient) -> None:
         129610,
         7500,
     )
-    assert (bill.total, bill.cost) == (137110, 133510)
+    assert (bill.total, bill.cost) == (142110, 138510)
+    data = INQUIRY_OK["data"]
+    assert bill.total == data["price"] != data["nominal"] + data["admin"]
     assert bill.periods == ["MEI 2014", "JUN 2014", "JUL 2014"]
     first = bill.lines[0]
-    assert (first.amount, first.admin, first.total) == (49870, 2500, 52370)
+    assert (first.amount, first.admin, first.penalty, first.total) == (49870, 2500, 5000, 57370)
+    assert sum(line.total for line in bill.lines) == bill.total
     assert bill.details["kode_area"] == "0751" and bill.raw["tr_id"] == 9732432
 
 
 async def test_amounts_as_strings_and_doubles_and_desc_as_string(client: IAKClient) -> None:
     answer = json.loads(json.dumps(INQUIRY_OK))
-    answer["data"].update(nominal="129610", admin=7500.0, price="137110.00", selling_price=133510.0, desc="")
+    answer["data"].update(nominal="129610", admin=7500.0, price="137200.00", selling_price=133510.0, desc="")
     with respx.mock:
         respx.post(URL).mock(return_value=httpx.Response(200, json=answer))
         bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
-    assert (bill.nominal, bill.admin, bill.total, bill.cost) == (129610, 7500, 137110, 133510)
+    # rounded up by the biller and not itemised: the total is `price`, the bill what it leaves
+    assert (bill.nominal, bill.admin, bill.total, bill.cost) == (129700, 7500, 137200, 133510)
     assert all(isinstance(v, int) for v in (bill.nominal, bill.admin, bill.total, bill.cost))
     assert bill.periods == ["201405", "201407"] and len(bill.lines) == 1
 
@@ -236,7 +242,7 @@ async def test_payment_result_fields(client: IAKClient, bill: Bill) -> None:
         respx.post(URL).mock(return_value=httpx.Response(200, json=pay_answer("00", balance="997161249.0")))
         result = await client.pay(bill)
     assert (result.outcome, result.biller_ref, result.provider_txn_id) == (S, "1609626", "9732432")
-    assert (result.amount, result.deposit_balance, result.paid_at) == (137110, 997161249, "20180803172000")
+    assert (result.amount, result.deposit_balance, result.paid_at) == (142110, 997161249, "20180803172000")
     assert await client.deposit() == 997161249
 
 
@@ -698,7 +704,7 @@ async def test_an_empty_detail_amount_means_no_itemisation(client: IAKClient, de
     with respx.mock:
         respx.post(URL).mock(return_value=httpx.Response(200, json=with_data(INQUIRY_OK, desc=detail)))
         bill = await client.inquire(client.product("TELKOMPSTN"), "6391601202", "ref1")
-    assert bill.total == 137110 and all(line.penalty == 0 for line in bill.lines)
+    assert bill.total == 142110 and all(line.penalty == 0 for line in bill.lines)
     assert bill.periods == ["201405", "201407"]  # from `period`, not from the empty detail
 
 
@@ -763,7 +769,7 @@ async def test_the_receipt_shows_the_pln_denda_whatever_nominal_holds(
 
 
 async def test_a_bill_without_late_fees_shows_none(service: PaymentService) -> None:
-    tx = await _settled(service, INQUIRY_OK, "TELKOMPSTN", "6391601202")
+    tx = await _settled(service, PGAS_OK, "PGAS", "0110014601")
     assert penalty(tx.bill) == 0 and "Denda" not in receipt_text("id", tx)
 
 

@@ -47,11 +47,12 @@ async def _through_the_client(biller: IAKClient, product: Product, number: str, 
         return
     bill = await biller.inquire(product, number, ref)
     assert bill.customer_name and bill.provider_ref.isdigit() and bill.total > 0
-    assert bill.total == bill.nominal + bill.admin
+    assert bill.total == bill.raw["price"]  # IAK's price, never a sum of the parts
+    assert bill.nominal + bill.admin + sum(line.penalty for line in bill.lines) == bill.total
     result = await biller.pay(bill)
     if expected[0] == "bill":
         assert len(bill.lines) == expected[1]
-        assert sum(line.total for line in bill.lines) == bill.total
+        assert sum(line.amount + line.penalty for line in bill.lines) + bill.admin == bill.total
         assert (result.outcome, result.reason, result.provider_code) == (Outcome.SUCCESS, Reason.OK, "00")
         assert result.biller_ref and result.amount == bill.total
     elif expected[0] == "pay":
@@ -148,6 +149,31 @@ async def test_telkom_multi_bill_is_jaorah_with_per_month_lines(biller: IAKClien
     assert len(bill.periods) == 3 and len(set(bill.periods)) == 3
     assert all(line.admin == 2500 for line in bill.lines) and bill.admin == 7500
     assert bill.cost is not None and 0 < bill.cost < bill.total
+
+
+@pytest.mark.parametrize(
+    ("code", "number"), [("PLNPOSTPAID", "530000000002"), ("PLNPOSTPAID", "530000000999"),
+                         ("PDAMKOTA.MEDAN", "10202002"), ("PDAMKOTA.MEDAN", "10200999")],
+)  # fmt: skip
+async def test_overdue_months_carry_a_late_fee_and_the_total_is_the_price(
+    biller: IAKClient, code: str, number: str
+) -> None:
+    bill = await biller.inquire(biller.product(code), number, "late" + number)
+    fees = [line.penalty for line in bill.lines]
+    assert all(fee > 0 for fee in fees[:-1]) and fees[-1] == 0  # the newest month is not late yet
+    assert bill.total == bill.raw["price"] == bill.nominal + bill.admin + sum(fees)
+    if code == "PLNPOSTPAID":  # the late fees are in IAK's price, not its nominal
+        assert bill.raw["price"] == bill.raw["nominal"] + bill.raw["admin"] + sum(fees)
+    else:  # PDAM: IAK's nominal holds them
+        assert bill.raw["nominal"] == bill.nominal + sum(fees)
+    assert (await biller.pay(bill)).amount == bill.total
+
+
+async def test_single_bills_carry_no_late_fee(biller: IAKClient) -> None:
+    for code, number in (("PLNPOSTPAID", "530000000000"), ("PDAMKOTA.SURABAYA", "10202001")):
+        bill = await biller.inquire(biller.product(code), number, "ontime" + number)
+        assert [line.penalty for line in bill.lines] == [0]
+        assert bill.total == bill.nominal + bill.admin == bill.raw["price"]
 
 
 async def test_reused_ref_id_is_refused_with_rc_11(biller: IAKClient) -> None:

@@ -132,6 +132,8 @@ NEW_PREFIXES: dict[str, tuple[str, ...]] = {
 NEW_WINS = {"530000000001", "8801234560001", "8102051011270001", "082100000001"}
 MULTI_BILLS = {"TELKOMPSTN": 3, "PLNPOSTPAID": 8, "PDAMKOTA.MEDAN": 4}
 ADMIN_PER_BILL = {"PLNPOSTPAID": 3000, "BPJS": 2500, "AETRA": 2000}
+LATE_FEE = {"PLNPOSTPAID": 5000, **dict.fromkeys(_PDAM, 7500)}  # per overdue month
+PDAM_MISC = 750  # PDAM's misc_amount (meter upkeep) per month
 _OLD_SUFFIX = {"03": ("inquiry", "103"), "04": ("inquiry", "01"), "05": ("inquiry", "14")}
 _OLD_PAY = {"06": "37", "07": "39", "08": "105"}
 
@@ -338,19 +340,27 @@ class SandboxBiller:
         chosen = int(extra) if EXTRA_FIELD.get(product.code) == "desc.amount" else None
         if product.code == "PBBKOT.CIMAHI":
             periods = [(f"PBB {extra}", extra)]
-        details, nominal = [], 0
-        for index, (label, _) in enumerate(periods):
-            amount = chosen or 40_000 + ((seed >> (index * 7)) % 400) * 500  # whole hundreds of rupiah
-            nominal += amount
-            details.append({"periode": label, "nilai_tagihan": str(amount), "admin": str(admin_each)})
+        amounts = [chosen or 40_000 + ((seed >> (i * 7)) % 400) * 500 for i in range(len(periods))]
+        # every month but the newest is overdue: PLN and PDAM charge a late fee for it
+        fees = [LATE_FEE.get(product.code, 0) if i < len(periods) - 1 else 0 for i in range(len(periods))]
+        details: list[dict[str, Any]] = [
+            {"periode": label, "nilai_tagihan": str(amount), "admin": str(admin_each)}
+            for (label, _), amount in zip(periods, amounts, strict=True)
+        ]
+        for item, fee in zip(details, fees, strict=True):
+            if product.code == "PLNPOSTPAID":
+                item["denda"] = str(fee)
+            item["total"] = int(item["nilai_tagihan"]) + admin_each + fee
         admin = admin_each * len(periods)
-        price = nominal + admin
-        for item in details:
-            item["total"] = int(item["nilai_tagihan"]) + admin_each
+        nominal = sum(amounts)  # as IAK's PLN: the late fees are in `price`, not in `nominal`
+        price = nominal + admin + sum(fees)
         if product.code == "HPTHREE":  # as IAK's reference shows Tri: a detail of empty strings
             details = [{"periode": "", "nilai_tagihan": "", "admin": "", "total": ""}]
         desc: dict[str, Any] = {"jumlah_tagihan": len(periods), "tagihan": {"detail": details}}
-        if product.code == "TELKOMPSTN":
+        if product.code in _PDAM:  # IAK's PDAM shape: the penalty inside `nominal`
+            nominal += sum(fees)
+            desc = _pdam_desc(product, seed, periods, amounts, fees)
+        elif product.code == "TELKOMPSTN":
             desc.update(kode_area="0" + hp[1:4] if hp.startswith("0") else "0751", divre="01", datel="0006")
         elif product.code == "PLNPOSTPAID":
             desc = {
@@ -469,6 +479,34 @@ class SandboxBiller:
     def payments(self) -> dict[str, int]:
         """{ref_id: number of pay-pasca requests received} for tests and the e2e check."""
         return dict(self.state.pay_requests_by_ref)
+
+
+def _pdam_desc(
+    product: Product, seed: int, periods: list[tuple[str, str]], amounts: list[int], fees: list[int]
+) -> dict[str, Any]:
+    """desc of a PDAM bill as IAK's reference shows it: desc.bill.detail, one per period."""
+    detail, meter = [], 4_000 + seed % 1_000
+    for (_, yyyymm), amount, fee in zip(periods, amounts, fees, strict=True):
+        used = 10 + amount % 30
+        detail.append(
+            {
+                "period": yyyymm,
+                "first_meter": meter,
+                "last_meter": meter + used,
+                "penalty": fee,
+                "bill_amount": amount - PDAM_MISC,
+                "misc_amount": PDAM_MISC,
+            }
+        )
+        meter += used
+    return {
+        "bill_quantity": len(periods),
+        "address": "JL. MERDEKA 17",
+        "biller_admin": "",
+        "pdam_name": product.name.upper(),
+        "stamp_duty": "",
+        "bill": {"detail": detail},
+    }
 
 
 def _extra_field(payload: dict[str, Any], name: str) -> str | None:
