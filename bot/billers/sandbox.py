@@ -36,7 +36,8 @@ import httpx
 
 from bot.billers.base import InvalidCustomerNumber, NumberRule, Product
 from bot.billers.catalog import iak_catalog
-from bot.billers.iak import RESPONSE_CODES, STATUS_REQUEST_REFUSED, sign
+from bot.billers.iak import sign
+from bot.billers.iak_codes import RESPONSE_CODES, STATUS_REQUEST_REFUSED
 from bot.config import Settings
 
 SANDBOX_USERNAME = "081234567890"
