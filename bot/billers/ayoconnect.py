@@ -160,7 +160,9 @@ class AyoconnectClient(HttpBiller):
                 f"unreadable bill: {error}", reason=Reason.BAD_RESPONSE, provider_code="300", raw=body
             ) from None
 
-    def _bill(self, product: Product, number: str, ref_id: str, data: dict[str, Any], body: dict) -> Bill:
+    def _bill(
+        self, product: Product, number: str, ref_id: str, data: dict[str, Any], body: dict[str, Any]
+    ) -> Bill:
         inquiry_id = data["inquiryId"]
         if inquiry_id is None or str(inquiry_id).strip() == "":
             raise KeyError("inquiryId")
@@ -244,7 +246,7 @@ class AyoconnectClient(HttpBiller):
             # An HTTP error is "processing" (§11.1), whatever code its body carries: only a 2xx
             # success is a success, and only a 2xx failure is a failure.
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
         if not self._about(bill, data):
             return pending(f"the {what} answer is about another transaction", body)
         try:

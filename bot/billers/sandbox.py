@@ -14,6 +14,7 @@ import asyncio
 import json
 import signal
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +35,8 @@ SANDBOX_BASE_URL = "http://sandbox.loket.invalid"
 START_BALANCE = 1_000_000_000
 FIRST_TR_ID = 9_732_400
 PENDING_RCS = frozenset({"39", "05", "201"})
+
+Payload = dict[str, Any]  # a request's or an answer's JSON object
 
 
 @dataclass
@@ -131,7 +134,8 @@ class IakSimulator:
     # -- the protocol ---------------------------------------------------------------------------
     def handle(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         command = str(payload.get("commands") or "")
-        handlers = {
+        # command -> (its handler, what its sign is made over)
+        handlers: dict[str, tuple[Callable[[Payload], Payload], Callable[[Payload], str]]] = {
             "inq-pasca": (self._inquire, lambda p: str(p.get("ref_id", ""))),
             "pay-pasca": (self._pay, lambda p: str(p.get("tr_id", ""))),
             "checkstatus": (self._status, lambda p: "cs"),
