@@ -79,7 +79,7 @@ class Product(BaseModel):
 
     code: str  # what users type and what we store, e.g. TELKOMPSTN
     name: str  # e.g. "Telkom Telepon / IndiHome"
-    category: str  # a key of CATEGORIES
+    category: str  # one of CATEGORIES
     provider_code: str = ""  # the code the provider wants, when it differs from `code`
     number_rule: NumberRule = Field(default_factory=NumberRule)
     needs_month: bool = False  # BPJS: months to pay (1 to MAX_MONTHS), sent at inquiry
@@ -138,10 +138,6 @@ class PaymentResult(BaseModel):
     paid_at: str = ""  # the provider's timestamp, as given
     raw: dict[str, Any] = Field(default_factory=dict)
 
-    @property
-    def is_final(self) -> bool:
-        return self.outcome is not Outcome.PENDING
-
 
 class BillerError(Exception):
     """Base of every typed biller error. `raw` keeps the provider's answer for audit."""
@@ -187,17 +183,8 @@ class InvalidCustomerNumber(BillerError):
         self.number_rule = number_rule
 
 
-CATEGORIES: dict[str, str] = {
-    # key -> Indonesian label; the Telegram texts translate keys, this is only a fallback
-    "telkom": "Telkom / IndiHome",
-    "tv": "TV Kabel",
-    "hp": "HP Pascabayar",
-    "pln": "PLN Pascabayar",
-    "bpjs": "BPJS",
-    "pdam": "PDAM",
-    "gas": "Gas",
-    "internet": "Internet",
-}
+# The categories the chat offers, in this order; bot/telegram/texts.py names each in each language.
+CATEGORIES: tuple[str, ...] = ("telkom", "tv", "hp", "pln", "bpjs", "pdam", "gas", "internet")
 
 
 @runtime_checkable

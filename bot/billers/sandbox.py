@@ -45,8 +45,6 @@ class Inquiry:
 
     tr_id: int
     ref_id: str
-    code: str
-    hp: str
     scenario: Scenario
     data: dict[str, Any]
     state: str = "inquired"  # inquired | pending | paid | failed
@@ -185,7 +183,7 @@ class IakSimulator:
         today = self.today or datetime.now(JAKARTA).date()
         data = {**base, "tr_id": tr_id, **bill_data(product, hp, scenario, months, today, extra)}
         data.update(response_code="00", message="INQUIRY SUCCESS")
-        self.state.inquiries[tr_id] = Inquiry(tr_id, ref_id, code, hp, scenario, data)
+        self.state.inquiries[tr_id] = Inquiry(tr_id, ref_id, scenario, data)
         self.state.by_ref[ref_id] = tr_id
         return data
 
