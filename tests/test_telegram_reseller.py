@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +13,7 @@ from tests.tg_setup import ADMIN, CUSTOMER, OTHER, Harness
 
 PLN_OK = "530000000000"
 PLN_PENDING = "530000001039"
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
@@ -162,3 +165,19 @@ async def test_admin_deposit_stats_pending(bot: Harness) -> None:
     assert "Transactions: 1" in admin.last()["text"] and "Pending: 1" in admin.last()["text"]
     await admin.says("/deposit")
     assert admin.last()["text"].startswith(("Deposit at the biller: Rp ", "The biller has not reported"))
+
+
+async def test_a_report_day_out_of_range_is_explained_not_crashed(bot: Harness) -> None:
+    next_year = datetime.now(JAKARTA).year + 1
+    chat = bot.chat()
+    english = bot.chat(OTHER, "en", "Sri")
+    for line in ("LAP.31/12/9999", "LAP.01/01/0001", "LAP.31/12/1999", f"LAP.01/01/{next_year + 1}"):
+        await chat.says(line)
+        assert bot.errors == []
+        assert chat.last()["text"] == f"Tanggal laporan harus antara 01/01/2000 dan 31/12/{next_year}."
+        await english.says(line)
+        assert bot.errors == []
+        assert english.last()["text"] == f"The report's day must be between 01/01/2000 and 31/12/{next_year}."
+    for day in ("01/01/2000", f"31/12/{next_year}"):  # the range's own ends are days like any other
+        await chat.says(f"LAP.{day}")
+        assert chat.last()["text"] == f"Tidak ada transaksi pada {day}."

@@ -63,6 +63,7 @@ from bot.telegram.grammar import (
     parse_amount,
     parse_command,
     parse_signed_amount,
+    report_days,
 )
 from bot.telegram.texts import Raw, fit, hint, norm_lang, t
 
@@ -651,6 +652,11 @@ class LoketHandlers:
         if command.verb in (Verb.INQUIRE, Verb.PAY):
             await self.reseller_inquiry(update, lang, command)
         elif command.verb is Verb.REPORT:
+            first, last = report_days(datetime.now(render.JAKARTA).date())
+            if command.day is not None and not first <= command.day <= last:
+                span = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+                await self.reply(update, t(lang, "r_report_range", **span))
+                return
             await self.reply(update, self.day_report(lang, user_id, command.day))
         elif command.verb is Verb.STATEMENT:
             await self.reply(update, self.wallet_text(lang, user_id))

@@ -144,6 +144,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
         "r_report_more": "(… {more} transaksi sebelumnya tidak ditampilkan)",
         "r_report_none": "Tidak ada transaksi pada {day}.",
+        "r_report_range": "Tanggal laporan harus antara {first} dan {last}.",
         "grammar_help": "Format tidak dikenal. Contoh:\n"
         "CEK.PLNPOSTPAID.530000000001 – cek tagihan\n"
         "BAYAR.PLNPOSTPAID.530000000001 – cek lalu bayar\n"
@@ -341,6 +342,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
         "r_report_more": "(… {more} earlier transactions not shown)",
         "r_report_none": "No transactions on {day}.",
+        "r_report_range": "The report's day must be between {first} and {last}.",
         "grammar_help": "Unknown format. Examples:\n"
         "CEK.PLNPOSTPAID.530000000001 – check a bill\n"
         "BAYAR.PLNPOSTPAID.530000000001 – check, then pay\n"
