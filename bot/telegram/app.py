@@ -21,8 +21,8 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, BasePersistence, BaseRateLimiter
 from telegram.request import BaseRequest
 
-from bot.billers.base import Biller
 from bot.config import Settings
+from bot.payments import Biller
 from bot.telegram.handlers import LoketHandlers, make_alarm, make_observer, register
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -104,8 +104,7 @@ class BotRunner:
 
         self._db = open_database(self.settings.database_path)
         if self.service is None:
-            from bot.billers import make_biller
-            from bot.payments.service import PaymentService
+            from bot.payments import PaymentService, make_biller
             from storage.ledger import Ledger
 
             if self.biller is None:

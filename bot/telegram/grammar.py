@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.payments.models import MAX_RUPIAH
+from bot.payments import MAX_RUPIAH
 
 _SEPARATORS = re.compile(r"[.#*;\s]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")

@@ -30,27 +30,27 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.billers.base import (
-    CATEGORIES,
+from bot.payments import (
     MAX_MONTHS,
-    InquiryError,
-    InvalidCustomerNumber,
-    PaymentResult,
-    Product,
-    Reason,
-    UnknownProduct,
-)
-from bot.payments.errors import (
     BillBeingPaid,
+    InquiryError,
     InquiryExpired,
     InsufficientBalance,
     InvalidAmount,
+    InvalidCustomerNumber,
     InvalidMonths,
     NotPayable,
+    PaymentResult,
+    Product,
+    Reason,
+    Role,
+    Transaction,
     TransactionNotFound,
+    TxState,
+    UnknownProduct,
 )
-from bot.payments.models import Role, Transaction, TxState
 from bot.telegram import keyboards, render
+from bot.telegram.catalogue import Catalogue
 from bot.telegram.grammar import (
     NUMBER_GROUP,
     AmountError,
@@ -138,8 +138,8 @@ class LoketHandlers:
     def __init__(self, service: Any, settings: Any, products: list[Product]) -> None:
         self.service = service
         self.settings = settings
-        self.products = {p.code.upper(): p for p in products}
-        self.category_keys = [k for k in CATEGORIES if any(p.category == k for p in products)]
+        self.catalogue = Catalogue(products)
+        self.category_keys = self.catalogue.categories
         self.chat_data: Any = {}  # the application's chat_data, set by register()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -177,12 +177,6 @@ class LoketHandlers:
         except BadRequest as error:
             if not is_not_modified(error):
                 raise
-
-    def product(self, code: str) -> Product:
-        product = self.products.get(code.upper())
-        if product is None:
-            raise UnknownProduct(code)
-        return product
 
     def notify_for(self, message: MaybeInaccessibleMessage, lang: str) -> dict[str, Any]:
         return {"chat_id": message.chat.id, "message_id": message.message_id, "lang": lang}
@@ -243,15 +237,12 @@ class LoketHandlers:
             await self.reply(update, t(lang, "choose_category"), markup)
         return CATEGORY
 
-    def _category_products(self, category: str) -> list[Product]:
-        return [p for p in self.products.values() if p.category == category]
-
     async def category_chosen(self, update: Update, context: Context) -> int:
         query = update.callback_query
         assert query is not None and query.data is not None and context.user_data is not None
         lang = self.lang(update)
         category = query.data.split(":", 1)[1]
-        items = self._category_products(category)
+        items = self.catalogue.in_category(category)
         await answer(query)
         if not items:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
@@ -270,7 +261,7 @@ class LoketHandlers:
         lang = self.lang(update)
         code = query.data.split(":", 1)[1]
         await answer(query)
-        product = self.products.get(code.upper())
+        product = self.catalogue.get(code)
         if product is None:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
             return CATEGORY
@@ -290,7 +281,7 @@ class LoketHandlers:
         assert query is not None and context.user_data is not None
         lang = self.lang(update)
         category = context.user_data.get("pay_category", "")
-        items = self._category_products(category)
+        items = self.catalogue.in_category(category)
         await answer(query)
         if not items:
             await self.edit(query, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys))
@@ -318,7 +309,7 @@ class LoketHandlers:
         assert update.message is not None and context.user_data is not None
         lang = self.lang(update)
         code = context.user_data.get("pay_product")
-        product = self.products.get(str(code).upper()) if code else None
+        product = self.catalogue.get(str(code)) if code else None
         if product is None:
             await self.reply(
                 update, t(lang, "choose_category"), keyboards.categories(lang, self.category_keys)
@@ -357,7 +348,7 @@ class LoketHandlers:
         assert query is not None and query.data is not None and context.user_data is not None
         lang = self.lang(update)
         await answer(query)
-        product = self.products.get(str(context.user_data.get("pay_product") or "").upper())
+        product = self.catalogue.get(str(context.user_data.get("pay_product") or ""))
         number = context.user_data.get("pay_number")
         months = int(query.data.split(":", 1)[1]) if query.data.split(":", 1)[1].isdigit() else 0
         if product is None or not number or months not in MONTH_CHOICES:
@@ -393,7 +384,8 @@ class LoketHandlers:
         try:
             return await self.service.inquire(update.effective_user.id, code, number, months=months), False
         except UnknownProduct:
-            await self.reply(update, t(lang, "unknown_product", product=code, codes=", ".join(self.products)))
+            codes = ", ".join(self.catalogue.codes)
+            await self.reply(update, t(lang, "unknown_product", product=code, codes=codes))
         except InvalidCustomerNumber as error:
             await self.reply(update, self.number_refusal(lang, error, number))
             return None, True
@@ -675,21 +667,21 @@ class LoketHandlers:
         product. A long number followed by more digits (BAYAR.PLNPOSTPAID.530000000001.1234, a
         PIN by habit) is never glued into another customer's number: it stays an unknown product.
         A product paid by the month takes the months last: CEK.BPJS.8801234560000.3."""
-        if command.product in self.products:
+        if command.product in self.catalogue:
             return command.product, command.customer_number, 1
         words = [*command.product.split("."), command.customer_number]
         monthly = ".".join(words[:-2])
         if (
             len(words) >= 3
-            and monthly in self.products
-            and self.products[monthly].needs_month
+            and (monthly_product := self.catalogue.get(monthly)) is not None
+            and monthly_product.needs_month
             and words[-2].isdigit()
             and MONTHS_WORD.fullmatch(words[-1])
         ):
             return monthly, words[-2], int(words[-1])
         for cut in range(len(words) - 1, 0, -1):
             product, rest = ".".join(words[:cut]), words[cut:]
-            if product in self.products and all(NUMBER_GROUP.fullmatch(w) for w in rest):
+            if product in self.catalogue and all(NUMBER_GROUP.fullmatch(w) for w in rest):
                 return product, "".join(rest), 1
         return command.product, command.customer_number, 1
 

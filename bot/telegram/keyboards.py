@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.billers.base import Product
-from bot.payments.models import Transaction
+from bot.payments import Product, Transaction
 from bot.telegram.render import rupiah
 from bot.telegram.texts import LANGS, t
 

@@ -9,8 +9,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.billers.base import Reason
-from bot.payments.models import Transaction, TxState, WalletEntry
+from bot.payments import Reason, Transaction, TxState, WalletEntry
 from bot.telegram.texts import Raw, clip, t
 
 WALLET_NOTE = 80  # characters of an entry's reason on a wallet line (ten lines share one message)
