@@ -126,7 +126,8 @@ async def test_admin_topup_adjust_and_notice(bot: Harness) -> None:
     await admin.says(f"/adjust {CUSTOMER} -500.000 too much")
     assert admin.last()["text"] == "Invalid amount: a balance cannot go below zero (balance now Rp 100.000)."
     for bad, why in (
-        ("/topup 1001 50rb", "write whole rupiah"), ("/topup 1001 1,5", "write whole rupiah"),
+        ("/topup 1001 50rb", "write whole rupiah"),
+        ("/topup 1001 1,5", "write whole rupiah"),
         ("/topup 1001 0", "must be more than zero"),
     ):
         await admin.says(bad)
