@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -301,3 +302,67 @@ async def test_outcome_reaches_the_user_when_the_bill_message_is_gone(bot: Harne
     await chat.clicks(bill, f"pay:{ref}")
     assert bot.service.get(ref, CUSTOMER).state is TxState.SUCCESS
     assert "STRUK" in chat.last()["text"] and ref in chat.last()["text"]
+
+
+def stored_user_data(bot: Harness, user_id: int) -> dict:
+    rows = bot.db.execute(
+        "SELECT data FROM ptb_data WHERE kind = 'user' AND key = ?", [str(user_id)]
+    ).fetchall()
+    return json.loads(rows[0][0]) if rows else {}
+
+
+@pytest.mark.parametrize("how", ["/cancel", "cancelflow", "/start"])
+async def test_leaving_the_flow_at_the_months_step_leaves_nothing_of_the_payment_behind(
+    bot: Harness, how: str
+) -> None:
+    chat = bot.chat()
+    await chat.says("/bayar")
+    await chat.clicks(chat.last(), "cat:bpjs")
+    await chat.clicks(chat.last(), "prod:BPJS")
+    await chat.says("8801234560000")
+    assert chat.buttons(chat.last())[0] == "mon:1"  # the months step: product, category and number kept
+    if how.startswith("/"):
+        await chat.says(how)
+    else:
+        await chat.clicks(chat.last(), how)
+    assert bot.app.user_data[CUSTOMER] == {}
+    assert stored_user_data(bot, CUSTOMER) == {}
+    assert list(bot.db.query("SELECT * FROM ptb_conversations")) == []
+
+
+async def test_a_payment_half_way_when_the_previous_version_stopped_goes_on(tmp_path: Path) -> None:
+    """The version before the payment draft kept the picks in three user_data keys."""
+    harness = Harness(tmp_path)
+    old = {"pay_category": "pln", "pay_product": "PLNPOSTPAID"}
+    harness.db.execute(
+        "INSERT INTO ptb_data (kind, key, data) VALUES ('user', ?, ?)", [str(CUSTOMER), json.dumps(old)]
+    )
+    key = json.dumps([CUSTOMER, CUSTOMER])
+    harness.db.execute("INSERT INTO ptb_conversations (name, key, state) VALUES ('pay', ?, '2')", [key])
+    async with harness as bot:
+        chat = bot.chat()
+        await chat.says(PLN_OK)  # the number step, where the old version left the user
+        tx = bot.service.history(CUSTOMER)[0]
+        assert tx.product_code == "PLNPOSTPAID"
+        assert chat.buttons(chat.last()) == [f"pay:{tx.ref_id}", f"cancel:{tx.ref_id}"]
+        assert stored_user_data(bot, CUSTOMER) == {}
+        assert bot.errors == []
+
+
+async def test_an_old_months_step_with_its_number_goes_on_too(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    old = {"pay_category": "bpjs", "pay_product": "BPJS", "pay_number": "8801234560000"}
+    harness.db.execute(
+        "INSERT INTO ptb_data (kind, key, data) VALUES ('user', ?, ?)", [str(CUSTOMER), json.dumps(old)]
+    )
+    key = json.dumps([CUSTOMER, CUSTOMER])
+    harness.db.execute("INSERT INTO ptb_conversations (name, key, state) VALUES ('pay', ?, '3')", [key])
+    async with harness as bot:
+        chat = bot.chat()
+        await chat.says("/help")  # the conversation stays at the months step
+        await chat.clicks(chat.last(), "mon:2")  # as if on the months buttons the old version sent
+        tx = bot.service.history(CUSTOMER)[0]
+        assert (tx.product_code, tx.customer_number, len(tx.bill.periods)) == ("BPJS", "8801234560000", 2)
+        assert chat.buttons(chat.last()) == [f"pay:{tx.ref_id}", f"cancel:{tx.ref_id}"]
+        assert stored_user_data(bot, CUSTOMER) == {}
+        assert bot.errors == []

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.payments import PaymentService
 from bot.telegram.catalogue import Catalogue
+from bot.telegram.draft import PayDraft
 from bot.telegram.messages import HTML
 from bot.telegram.texts import DEFAULT_LANG, fit, norm_lang
 
@@ -71,6 +72,12 @@ class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     @property
     def catalogue(self) -> Catalogue:
         return self.loket.catalogue
+
+    @property
+    def draft(self) -> PayDraft:
+        """The user's guided payment so far (kept in user_data)."""
+        assert self.user_data is not None
+        return PayDraft(self.user_data)
 
     # -- who is talking, in which language -------------------------------------------------
     @property

@@ -21,8 +21,7 @@ WALLET_SHOWN = 10  # wallet entries under the balance
 
 async def start(update: Update, context: LoketContext) -> int:
     user = update.effective_user
-    if context.user_data is not None:
-        context.user_data.pop("pay_product", None)
+    context.draft.clear()
     lang = context.lang
     await context.reply(t(lang, "welcome", name=user.first_name if user else ""), keyboards.menu(lang))
     return ConversationHandler.END  # /start also ends a guided payment

@@ -1,7 +1,8 @@
 """The customer's guided payment: category → product → number → (months) → bill.
 
 One persistent ConversationHandler made of plain step functions. What was picked so far is
-kept in user_data (written to SQLite after every update), so a restart resumes the step.
+the user's `PayDraft` (bot/telegram/draft.py, written to SQLite after every update), so a
+restart resumes the step.
 The flow mixes buttons and typed numbers, so it is tracked per chat and user, not per
 message. The bill it ends with is `bill.py`'s, like a reseller's.
 """
@@ -60,24 +61,24 @@ async def _show_products(query: CallbackQuery, context: LoketContext, category: 
 
 async def category_chosen(update: Update, context: LoketContext) -> int:
     query = update.callback_query
-    assert query is not None and context.matches and context.user_data is not None
+    assert query is not None and context.matches
     category = context.matches[0]["category"]
     await answer(query)
     if not context.catalogue.in_category(category):
         return await _show_categories(query, context)
-    context.user_data["pay_category"] = category
+    context.draft.category = category
     return await _show_products(query, context, category)
 
 
 async def product_chosen(update: Update, context: LoketContext) -> int:
     query = update.callback_query
-    assert query is not None and context.matches and context.user_data is not None
+    assert query is not None and context.matches
     lang = context.lang
     await answer(query)
     product = context.catalogue.get(context.matches[0]["code"])
     if product is None:
         return await _show_categories(query, context)
-    context.user_data["pay_product"] = product.code
+    context.draft.product = product.code
     await edit(
         query,
         t(lang, "ask_number", product=product.name, hint=hint(lang, product.number_rule.hint)),
@@ -88,16 +89,14 @@ async def product_chosen(update: Update, context: LoketContext) -> int:
 
 async def back_to_products(update: Update, context: LoketContext) -> int:
     query = update.callback_query
-    assert query is not None and context.user_data is not None
+    assert query is not None
     await answer(query)
-    return await _show_products(query, context, context.user_data.get("pay_category", ""))
+    return await _show_products(query, context, context.draft.category)
 
 
 async def flow_cancelled(update: Update, context: LoketContext) -> int:
     lang = context.lang
-    if context.user_data is not None:
-        context.user_data.pop("pay_product", None)
-        context.user_data.pop("pay_category", None)
+    context.draft.clear()
     if update.callback_query is not None:
         await answer(update.callback_query)
         await edit(update.callback_query, t(lang, "cancelled"))
@@ -107,10 +106,10 @@ async def flow_cancelled(update: Update, context: LoketContext) -> int:
 
 
 async def number_given(update: Update, context: LoketContext) -> int:
-    assert update.message is not None and context.user_data is not None
+    assert update.message is not None
     lang = context.lang
-    code = context.user_data.get("pay_product")
-    product = context.catalogue.get(str(code)) if code else None
+    draft = context.draft
+    product = context.catalogue.get(draft.product)
     if product is None:
         await context.reply(
             t(lang, "choose_category"), keyboards.categories(lang, context.catalogue.categories)
@@ -118,8 +117,7 @@ async def number_given(update: Update, context: LoketContext) -> int:
         return CATEGORY
     text = ascii_digits(update.message.text or "")  # ٥٣٠… or full-width digits are digits too
     if is_command(text):  # e.g. SAL or CEK.… typed mid-flow: the user changed their mind
-        for key in ("pay_product", "pay_category", "pay_number"):
-            context.user_data.pop(key, None)
+        draft.clear()
         await reseller.run_line(context, text)
         return END
     if product.needs_month:  # BPJS: the number first, then how many months
@@ -128,7 +126,7 @@ async def number_given(update: Update, context: LoketContext) -> int:
         except InvalidCustomerNumber as error:
             await context.reply(render.number_refusal(lang, error, text))
             return NUMBER
-        context.user_data["pay_number"] = number
+        draft.number = number
         await context.reply(
             t(lang, "ask_months", product=product.name, number=number), keyboards.months(lang, MONTH_CHOICES)
         )
@@ -136,8 +134,7 @@ async def number_given(update: Update, context: LoketContext) -> int:
     tx, ask_again = await bill.inquire(context, product.code, text)
     if ask_again:
         return NUMBER
-    context.user_data.pop("pay_product", None)
-    context.user_data.pop("pay_category", None)
+    draft.clear()
     if tx is not None:
         await bill.show(context, tx, render.bill_text(lang, tx, context.service.balance(tx.user_id)))
     return END
@@ -145,18 +142,18 @@ async def number_given(update: Update, context: LoketContext) -> int:
 
 async def months_chosen(update: Update, context: LoketContext) -> int:
     query = update.callback_query
-    assert query is not None and context.matches and context.user_data is not None
+    assert query is not None and context.matches
     lang = context.lang
     await answer(query)
-    product = context.catalogue.get(str(context.user_data.get("pay_product") or ""))
-    number = context.user_data.get("pay_number")
+    draft = context.draft
+    product = context.catalogue.get(draft.product)
+    number = draft.number
     months = int(context.matches[0]["months"])
     if product is None or not number or months not in MONTH_CHOICES:
         return await _show_categories(query, context)
     await edit(query, t(lang, "months_chosen", product=product.name, number=number, months=months))
     tx, _ = await bill.inquire(context, product.code, number, months=months)
-    for key in ("pay_product", "pay_category", "pay_number"):
-        context.user_data.pop(key, None)
+    draft.clear()
     if tx is not None:
         await bill.show(context, tx, render.bill_text(lang, tx, context.service.balance(tx.user_id)))
     return END
