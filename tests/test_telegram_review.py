@@ -355,12 +355,31 @@ async def test_lang_mid_flow_then_the_number_gives_an_english_bill(bot: Harness)
     assert "Press <b>Pay</b>" in chat.last()["text"]
 
 
-def test_every_catalogue_hint_has_its_english_words() -> None:
+def test_every_catalogue_number_rule_has_its_hint_in_every_language() -> None:
     from bot.billers.catalog import ayoconnect_catalog, iak_catalog
-    from bot.telegram.texts import HINTS_EN, hint
 
     products = [*iak_catalog(), *ayoconnect_catalog()]
-    hints = {p.number_rule.hint for p in products if p.number_rule.hint}
-    assert hints and hints <= HINTS_EN.keys()  # a changed Indonesian hint must be translated too
-    for text in hints:
-        assert hint("en", text) != text and hint("id", text) == text
+    keys = {p.number_rule.hint_key for p in products}
+    assert keys and "" not in keys  # a rule without a key would show its Indonesian hint to everyone
+    for key in keys:
+        assert TEXTS["id"][f"hint_{key}"] and TEXTS["en"][f"hint_{key}"] != TEXTS["id"][f"hint_{key}"]
+
+
+class EditedHintBiller(FakeBiller):
+    """The catalogue's Indonesian hint reworded: its English must not be lost."""
+
+    def products(self) -> list[Product]:
+        rule = PRODUCT.number_rule.model_copy(
+            update={"hint": "nomor telepon (kalimat yang baru diubah)", "hint_key": "telkom"}
+        )
+        return [PRODUCT.model_copy(update={"number_rule": rule})]
+
+
+async def test_a_reworded_catalogue_hint_keeps_its_english(tmp_path: Path) -> None:
+    async with Harness(tmp_path, biller=EditedHintBiller()) as bot:
+        chat = bot.chat(CUSTOMER, "en", "Ann")
+        await chat.says("/bayar")
+        await chat.clicks(chat.last(), f"cat:{PRODUCT.category}")
+        await chat.clicks(chat.last(), f"prod:{PRODUCT.code}")
+        assert "home phone number with area code" in chat.last()["text"]
+        assert bot.errors == []

@@ -71,5 +71,4 @@ def history(lang: str, txs: list[Transaction], offset: int, page: int, total: in
 
 
 def languages() -> InlineKeyboardMarkup:
-    names = {"id": "Bahasa Indonesia", "en": "English"}
-    return InlineKeyboardMarkup([[_b(names[code], callbacks.language(code)) for code in LANGS]])
+    return InlineKeyboardMarkup([[_b(t(code, "lang_name"), callbacks.language(code)) for code in LANGS]])

@@ -22,7 +22,7 @@ from bot.telegram.flows import account, bill, reseller
 from bot.telegram.flows.common import NEW, Handler, button, command
 from bot.telegram.grammar import ascii_digits, is_command
 from bot.telegram.messages import answer, edit
-from bot.telegram.texts import hint, t
+from bot.telegram.texts import t
 
 # The conversation's states, stored as these numbers: never renumber them.
 CATEGORY, PRODUCT, NUMBER, MONTHS = range(4)
@@ -81,7 +81,7 @@ async def product_chosen(update: Update, context: LoketContext) -> int:
     context.draft.product = product.code
     await edit(
         query,
-        t(lang, "ask_number", product=product.name, hint=hint(lang, product.number_rule.hint)),
+        t(lang, "ask_number", product=product.name, hint=render.number_hint(lang, product.number_rule)),
         keyboards.number_step(lang),
     )
     return NUMBER
