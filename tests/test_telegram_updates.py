@@ -131,3 +131,23 @@ async def test_the_error_message_uses_the_language_picked_with_lang(tmp_path: Pa
         await chat.says(f"CEK.{PRODUCT.code}.123456789012")
         assert chat.last()["text"] == "Sorry, something went wrong. Please try again shortly."
         assert [type(e) for e in bot.errors] == [RuntimeError]
+
+
+async def test_each_update_looks_its_user_up_once(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 1_000_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    ref = bot.service.history(CUSTOMER)[0].ref_id
+    lookups: list[int] = []
+    for name in ("get_user", "ensure_user"):
+        real = getattr(bot.service, name)
+
+        def counted(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            lookups.append(args[0])
+            return _real(*args, **kwargs)
+
+        setattr(bot.service, name, counted)
+    for line in ("/start", "/help", "SAL", f"/status {ref}", "MUTASI", "/history", "/cancel"):
+        lookups.clear()
+        await chat.says(line)
+        assert lookups == [CUSTOMER], line
