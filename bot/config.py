@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     inquiry_ttl_seconds: int = Field(900, alias="INQUIRY_TTL_SECONDS", ge=30)
     # a status call saying "no payment record" fails the payment only after this long
     no_record_grace_seconds: int = Field(300, alias="NO_RECORD_GRACE_SECONDS", ge=0)
+    # bills one user may look up in a sliding minute / hour (operators: no limit); 0 = no limit
+    inquiry_limit_per_minute: int = Field(30, alias="INQUIRY_LIMIT_PER_MINUTE", ge=0)
+    inquiry_limit_per_hour: int = Field(300, alias="INQUIRY_LIMIT_PER_HOUR", ge=0)
 
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
@@ -107,6 +110,17 @@ class Settings(BaseSettings):
             text = value.strip()
             if not _DIGITS.fullmatch(text):
                 raise ValueError("must be a whole number of rupiah")
+            return int(text)
+        return value
+
+    @field_validator("inquiry_limit_per_minute", "inquiry_limit_per_hour", mode="before")
+    @classmethod
+    def _count(cls, value: object) -> object:
+        """A count is ASCII digits: '30' is fine, '3.0', '3_0' or '٣٠' is refused."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not _DIGITS.fullmatch(text):
+                raise ValueError("must be a whole number, 0 for no limit")
             return int(text)
         return value
 

@@ -76,6 +76,10 @@ def test_lists_are_comma_separated(monkeypatch):
         ({"DEMO_WALLET": "١٠٠"}, "DEMO_WALLET"),
         ({"ADMIN_IDS": "-5"}, "ADMIN_IDS"),
         ({"ADMIN_IDS": "12,²"}, "ADMIN_IDS"),
+        ({"INQUIRY_LIMIT_PER_MINUTE": "-1"}, "INQUIRY_LIMIT_PER_MINUTE"),
+        ({"INQUIRY_LIMIT_PER_MINUTE": "3.0"}, "INQUIRY_LIMIT_PER_MINUTE"),  # int() of pydantic takes it
+        ({"INQUIRY_LIMIT_PER_HOUR": "3_00"}, "INQUIRY_LIMIT_PER_HOUR"),
+        ({"INQUIRY_LIMIT_PER_HOUR": "٣٠٠"}, "INQUIRY_LIMIT_PER_HOUR"),
     ],
 )
 def test_bad_setting_names_itself(monkeypatch, env, named):

@@ -158,6 +158,7 @@ async def test_payment_pending_past_the_follow_up_window_is_flagged_to_the_opera
         assert tx.state is TxState.PENDING and tx.flagged
         told = [c.params["text"] for c in bot.api.sent("sendMessage", ADMIN)]
         assert len(told) == 1 and ref in told[0] and "lebih dari 2 jam" in told[0]
+        assert f"<code>/resolve {ref}</code> success" in told[0]  # how to close it
         assert bot.errors == []
 
 

@@ -40,6 +40,7 @@ from bot.payments.errors import (
     PaymentError,
     TransactionNotFound,
 )
+from bot.payments.limits import InquiryLimited
 from bot.payments.models import (
     FINAL_STATES,
     MAX_RUPIAH,
@@ -54,6 +55,7 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
 
 if TYPE_CHECKING:
     from bot.payments.service import Alarm, Observer, PaymentService
@@ -73,6 +75,7 @@ __all__ = [
     "FINAL_STATES",
     "MAX_MONTHS",
     "MAX_RUPIAH",
+    "NOTE_MAX",
     "OPEN_PAYMENT_STATES",
     "Alarm",
     "Bill",
@@ -85,11 +88,13 @@ __all__ = [
     "IllegalTransition",
     "InquiryError",
     "InquiryExpired",
+    "InquiryLimited",
     "InsufficientBalance",
     "InvalidAmount",
     "InvalidCustomerNumber",
     "InvalidMonths",
     "NotPayable",
+    "NotResolvable",
     "NumberRule",
     "Observer",
     "Outcome",
@@ -98,6 +103,8 @@ __all__ = [
     "PaymentService",
     "Product",
     "Reason",
+    "Resolution",
+    "ResolveNoteMissing",
     "Role",
     "Stats",
     "Transaction",
@@ -106,6 +113,7 @@ __all__ = [
     "TxState",
     "UnknownProduct",
     "User",
+    "Verdict",
     "WalletEntry",
     "make_biller",
 ]

@@ -36,6 +36,7 @@ from bot.payments.errors import (
     TransactionNotFound,
 )
 from bot.payments.follow_up import StatusFollower, next_check_after
+from bot.payments.limits import InquiryLimiter
 from bot.payments.models import (
     MAX_RUPIAH,
     OPEN_PAYMENT_STATES,
@@ -49,6 +50,8 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.resolve import Resolution
+from bot.payments.resolve import resolve as resolve_payment
 from bot.payments.states import transition
 from storage.ledger import Ledger
 
@@ -59,7 +62,7 @@ Alarm = Callable[[Transaction, PaymentResult], Awaitable[None]]
 JAKARTA = timezone(timedelta(hours=7), "WIB")  # Indonesia has no daylight saving time
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REF_ID_MAX = 20
-STATUS_CAUSES = frozenset({"status", "refresh", "recovery"})
+STATUS_CAUSES = frozenset({"status", "refresh", "recovery", "resolve"})  # "resolve": /resolve asks first
 # An outcome the owner has not heard of is told again: first after a minute (the news normally
 # goes out right after the commit), then twice as late each time up to hourly, for a week.
 RETELL_FIRST = 60
@@ -103,6 +106,10 @@ class PaymentService:
         # pay requests of this process still waiting for their answer (see _no_record_is_final)
         self._in_flight: set[str] = set()
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
+        # bills one user may look up (bot/payments/limits.py); operators are not limited
+        self._inquiry_limit = InquiryLimiter(
+            settings.inquiry_limit_per_minute, settings.inquiry_limit_per_hour
+        )
 
     # -- users --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
@@ -240,6 +247,8 @@ class PaymentService:
         number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
         if months != 1 and not (product.needs_month and 1 <= months <= MAX_MONTHS):
             raise InvalidMonths(months, MAX_MONTHS if product.needs_month else 1)
+        if not self.is_admin(user_id):  # InquiryLimited: nothing stored, no biller call
+            self._inquiry_limit.admit(user_id, self._now())
         ref_id = new_ref_id(self._now())
         while self.ledger.exists(ref_id):
             ref_id = new_ref_id(self._now())
@@ -496,6 +505,10 @@ class PaymentService:
         if tx.state in OPEN_PAYMENT_STATES:
             tx = await self._check(tx, "refresh")
         return tx
+
+    async def resolve(self, admin_id: int, ref_id: str, verdict: str, note: str) -> Resolution:
+        """An operator closes a stuck payment; the biller is asked first (bot/payments/resolve.py)."""
+        return await resolve_payment(self, admin_id, ref_id, verdict, note)
 
     # -- follow-up and recovery ----------------------------------------------------------------
     async def follow_up_once(self) -> int:

@@ -14,6 +14,7 @@ from bot.payments import (
     InvalidCustomerNumber,
     NumberRule,
     Reason,
+    Resolution,
     Stats,
     Transaction,
     TxState,
@@ -320,6 +321,24 @@ def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
     return "\n".join(lines)
 
 
+def resolution_text(lang: str, done: Resolution) -> str:
+    """/resolve: what the biller answered first, and what was done (by the biller or the operator)."""
+    tx, status = done.transaction, done.status
+    key = f"resolve_{'biller' if done.by_biller else 'done'}_{tx.state.value.lower()}"
+    return t(
+        lang,
+        key,
+        ref=tx.ref_id,
+        product=tx.product_code,
+        number=tx.customer_number,
+        amount=rupiah(tx.amount),
+        biller_ref=tx.biller_ref or "-",
+        status=state_text(lang, TxState(status.outcome.value)),
+        code=status.provider_code or "-",
+        user_id=tx.user_id,
+    )
+
+
 def stats_text(lang: str, s: Stats) -> str:
     """/stats: the day's figures for the operator."""
     return t(
@@ -366,4 +385,5 @@ def pending_text(lang: str, txs: list[Transaction], now: datetime) -> str:
     ]
     if len(txs) > len(shown):
         lines.append(t(lang, "pending_more", more=len(txs) - len(shown)))
+    lines.append(t(lang, "pending_resolve_hint"))
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from bot.payments import (
     BillBeingPaid,
     InquiryError,
     InquiryExpired,
+    InquiryLimited,
     InsufficientBalance,
     InvalidCustomerNumber,
     InvalidMonths,
@@ -71,6 +72,9 @@ async def inquire(
     except InquiryError as error:
         await context.reply(render.reason_text(lang, error.reason))
         return None, error.reason is Reason.WRONG_NUMBER
+    except InquiryLimited as error:  # the guided flow waits for the number again
+        await context.reply(t(lang, "inquiry_limited", wait=render.age_text(error.retry_after)))
+        return None, True
     finally:
         typing.cancel()
     return None, False

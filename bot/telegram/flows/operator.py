@@ -1,5 +1,5 @@
 """Operators' commands: wallets (/topup, /adjust), roles, the biller deposit, figures, waiting
-payments.
+payments and closing a stuck one (/resolve).
 
 Operators are the Telegram user ids in ADMIN_IDS: these commands are registered for them
 only (`filters.User`), so to anyone else they are unknown commands, answered as such by
@@ -17,7 +17,16 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.payments import InvalidAmount, Role, WalletEntry
+from bot.payments import (
+    NOTE_MAX,
+    InvalidAmount,
+    NotResolvable,
+    ResolveNoteMissing,
+    Role,
+    TransactionNotFound,
+    Verdict,
+    WalletEntry,
+)
 from bot.telegram import render
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, command
@@ -28,6 +37,13 @@ from bot.telegram.texts import DEFAULT_LANG, Raw, t
 log = logging.getLogger(__name__)
 
 ROLES = {"reseller": Role.RESELLER, "customer": Role.CUSTOMER, "pelanggan": Role.CUSTOMER}
+VERDICTS = {
+    "success": Verdict.SUCCESS,
+    "sukses": Verdict.SUCCESS,
+    "berhasil": Verdict.SUCCESS,
+    "failed": Verdict.FAILED,
+    "gagal": Verdict.FAILED,
+}
 _USER_ID = re.compile(r"[0-9]{1,15}")
 
 Apply = Callable[[int, int, int, str], WalletEntry]
@@ -132,6 +148,31 @@ async def pending(update: Update, context: LoketContext) -> None:
     await context.reply(render.pending_text(context.lang, context.service.pending(), datetime.now(UTC)))
 
 
+async def resolve(update: Update, context: LoketContext) -> None:
+    """`/resolve <ref> success <biller ref>` or `/resolve <ref> failed <reason>`: an operator
+    closes a payment the biller never settled; the core asks the biller first."""
+    lang = context.lang
+    args = context.args or []
+    if len(args) < 2 or args[1].lower() not in VERDICTS:
+        await context.reply(t(lang, "usage_resolve"))
+        return
+    ref, verdict = args[0].upper(), VERDICTS[args[1].lower()]
+    try:
+        done = await context.service.resolve(context.user_id, ref, verdict, " ".join(args[2:]))
+    except TransactionNotFound:
+        await context.reply(t(lang, "not_found", ref=ref))
+        return
+    except ResolveNoteMissing as error:
+        key = "resolve_too_long" if error.too_long else f"resolve_need_{error.verdict.value}"
+        await context.reply(t(lang, key, ref=ref, most=NOTE_MAX))
+        return
+    except NotResolvable as error:
+        state = render.state_text(lang, error.transaction.state)
+        await context.reply(t(lang, f"resolve_{error.why}", ref=ref, state=state))
+        return
+    await context.reply(render.resolution_text(lang, done))
+
+
 def handlers(admin_ids: list[int]) -> list[Handler]:
     """The commands, for the operators only (anyone else's falls through to `fallback.py`)."""
     operators = filters.User(user_id=admin_ids)
@@ -142,4 +183,5 @@ def handlers(admin_ids: list[int]) -> list[Handler]:
         command("deposit", deposit, operators),
         command("stats", stats, operators),
         command("pending", pending, operators),
+        command("resolve", resolve, operators),
     ]

@@ -22,7 +22,9 @@ TEXTS: dict[str, str] = {
     "/role &lt;id&gt; reseller|customer – mark a reseller\n"
     "/deposit – the deposit at the biller\n"
     "/stats – today's figures\n"
-    "/pending – transactions waiting for the biller",
+    "/pending – transactions waiting for the biller\n"
+    "/resolve &lt;ref&gt; success &lt;biller ref&gt; | failed &lt;reason&gt; – close a stuck "
+    "payment (the biller is asked first)",
     "lang_pick": "Choose a language:",
     "lang_name": "English",
     "lang_set": "Language set to English.",
@@ -101,6 +103,7 @@ TEXTS: dict[str, str] = {
     "why_too_long": "too long ({length} digits, at most {max}).",
     "why_prefix": "its first digits do not fit this product.",
     "unknown_product": "Unknown product {product}. Products: {codes}",
+    "inquiry_limited": "⏳ Too many bill checks in a short time. Slow down: try again in {wait}.",
     "history_title": "<b>Transaction history</b> ({start}–{end} of {total})",
     "history_empty": "No transactions yet.",
     "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
@@ -159,13 +162,38 @@ TEXTS: dict[str, str] = {
     "stats": "<b>Statistics {day}</b>\nTransactions: {count}\nSuccess: {success}\nFailed: {failed}\n"
     "Pending: {pending}\nVolume: {volume}\nProfit: {profit}",
     "pending_none": "No pending transactions.",
-    "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} age {age}{flag}",
+    "pending_line": "<code>/resolve {ref}</code> {product} {number} {amount} {state} age {age}{flag}",
     "pending_flag": " ⚠ needs a look",
     "pending_title": "<b>{count} transactions waiting for the biller</b> (oldest first)",
     "pending_more": "… and {more} more.",
+    "pending_resolve_hint": "A stuck one: check with the biller, copy its command, then add "
+    "<code>success &lt;biller ref&gt;</code> or <code>failed &lt;reason&gt;</code>.",
+    "usage_resolve": "Usage: /resolve &lt;ref&gt; success &lt;biller ref&gt;\n"
+    "or: /resolve &lt;ref&gt; failed &lt;reason&gt;\n"
+    "The biller is asked once more first; its final answer wins.",
+    "resolve_need_success": "Give the biller's reference (serial number or token from the biller): "
+    "/resolve {ref} success &lt;biller ref&gt;",
+    "resolve_need_failed": "Give the reason: /resolve {ref} failed &lt;reason&gt;",
+    "resolve_too_long": "That note is too long: at most {most} characters.",
+    "resolve_settled": "Transaction {ref} is already settled ({state}) and does not change any more. "
+    "If the biller says otherwise, correct the wallet with /adjust.",
+    "resolve_not_paid": "Transaction {ref} was never paid ({state}): there is nothing to close.",
+    "resolve_in_flight": "Payment {ref} is still waiting for the biller's answer. Try again shortly.",
+    "resolve_done_success": "✅ {ref} ({product} {number}, {amount}) closed as SUCCESS on your word, "
+    "biller ref {biller_ref}. The biller had just answered {status} (code {code}). "
+    "User {user_id} has been told.",
+    "resolve_done_failed": "❌ {ref} ({product} {number}) closed as FAILED on your word. "
+    "The biller had just answered {status} (code {code}). User {user_id}'s wallet was refunded "
+    "{amount} and the user has been told.",
+    "resolve_biller_success": "ℹ The biller has just answered SUCCESS for {ref} (code {code}): "
+    "its answer stands and your decision was not recorded. User {user_id} has been told.",
+    "resolve_biller_failed": "ℹ The biller has just answered FAILED for {ref} (code {code}): "
+    "its answer stands and your decision was not recorded. User {user_id}'s wallet was refunded "
+    "{amount} and the user has been told.",
     "flagged_admin": "⚠ Transaction <code>{ref}</code> ({product} {number}, {amount}) has been "
     "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
-    "is still debited.",
+    "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
+    "failed &lt;reason&gt;.",
     "error_generic": "Sorry, something went wrong. Please try again shortly.",
     "amount_mismatch_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}) succeeded, but the "
     "biller recorded a total of {charged}, not the {bill} of the bill user {user_id} confirmed. "

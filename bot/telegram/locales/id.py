@@ -26,7 +26,9 @@ TEXTS: dict[str, str] = {
     "/role &lt;id&gt; reseller|pelanggan – tandai reseller\n"
     "/deposit – deposit di biller\n"
     "/stats – angka hari ini\n"
-    "/pending – transaksi menunggu biller",
+    "/pending – transaksi menunggu biller\n"
+    "/resolve &lt;ref&gt; success &lt;ref biller&gt; | failed &lt;alasan&gt; – tutup pembayaran "
+    "yang macet (biller ditanya dulu)",
     "lang_pick": "Pilih bahasa:",
     "lang_name": "Bahasa Indonesia",
     "lang_set": "Bahasa diganti ke Bahasa Indonesia.",
@@ -103,6 +105,8 @@ TEXTS: dict[str, str] = {
     "why_too_long": "terlalu panjang ({length} angka, paling banyak {max}).",
     "why_prefix": "awalannya tidak cocok untuk produk ini.",
     "unknown_product": "Produk {product} tidak dikenal. Produk: {codes}",
+    "inquiry_limited": "⏳ Terlalu banyak cek tagihan dalam waktu singkat. Pelan-pelan: "
+    "coba lagi dalam {wait}.",
     "history_title": "<b>Riwayat transaksi</b> ({start}–{end} dari {total})",
     "history_empty": "Belum ada transaksi.",
     "history_line": "<code>{ref}</code> {product} {number} {amount} – {state}",
@@ -161,12 +165,37 @@ TEXTS: dict[str, str] = {
     "stats": "<b>Statistik {day}</b>\nTransaksi: {count}\nSukses: {success}\nGagal: {failed}\n"
     "Pending: {pending}\nVolume: {volume}\nLaba: {profit}",
     "pending_none": "Tidak ada transaksi pending.",
-    "pending_line": "<code>{ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
+    "pending_line": "<code>/resolve {ref}</code> {product} {number} {amount} {state} umur {age}{flag}",
     "pending_flag": " ⚠ perlu dicek",
     "pending_title": "<b>{count} transaksi menunggu biller</b> (terlama dulu)",
     "pending_more": "… dan {more} lagi.",
+    "pending_resolve_hint": "Yang macet: cek ke biller, salin perintahnya, lalu tambahkan "
+    "<code>success &lt;ref biller&gt;</code> atau <code>failed &lt;alasan&gt;</code>.",
+    "usage_resolve": "Pakai: /resolve &lt;ref&gt; success &lt;ref biller&gt;\n"
+    "atau: /resolve &lt;ref&gt; failed &lt;alasan&gt;\n"
+    "Biller ditanya sekali lagi dulu; jawaban akhirnya yang berlaku.",
+    "resolve_need_success": "Tulis referensi biller (nomor seri atau token dari biller): "
+    "/resolve {ref} success &lt;ref biller&gt;",
+    "resolve_need_failed": "Tulis alasannya: /resolve {ref} failed &lt;alasan&gt;",
+    "resolve_too_long": "Keterangan terlalu panjang: paling banyak {most} karakter.",
+    "resolve_settled": "Transaksi {ref} sudah selesai ({state}) dan tidak diubah lagi. "
+    "Bila biller berkata lain, koreksi saldo dengan /adjust.",
+    "resolve_not_paid": "Transaksi {ref} belum dibayar ({state}): tidak ada yang perlu ditutup.",
+    "resolve_in_flight": "Pembayaran {ref} masih menunggu jawaban biller. Coba lagi sebentar lagi.",
+    "resolve_done_success": "✅ {ref} ({product} {number}, {amount}) ditutup SUKSES atas keputusan Anda, "
+    "ref biller {biller_ref}. Biller tadi menjawab {status} (kode {code}). "
+    "Pengguna {user_id} diberi tahu.",
+    "resolve_done_failed": "❌ {ref} ({product} {number}) ditutup GAGAL atas keputusan Anda. "
+    "Biller tadi menjawab {status} (kode {code}). Saldo pengguna {user_id} dikembalikan {amount} "
+    "dan pengguna diberi tahu.",
+    "resolve_biller_success": "ℹ Biller baru saja menjawab SUKSES untuk {ref} (kode {code}): "
+    "jawaban biller yang berlaku, keputusan Anda tidak dicatat. Pengguna {user_id} diberi tahu.",
+    "resolve_biller_failed": "ℹ Biller baru saja menjawab GAGAL untuk {ref} (kode {code}): "
+    "jawaban biller yang berlaku, keputusan Anda tidak dicatat. Saldo pengguna {user_id} "
+    "dikembalikan {amount} dan pengguna diberi tahu.",
     "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
-    "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
+    "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong. "
+    "Lalu tutup: <code>/resolve {ref}</code> success &lt;ref biller&gt; atau failed &lt;alasan&gt;.",
     "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
     "amount_mismatch_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}) sukses, tetapi biller "
     "mencatat total {charged}, bukan {bill} seperti tagihan yang dikonfirmasi pengguna {user_id}. "
