@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import ConversationHandler
 
 from bot.payments import TransactionNotFound, TxState
-from bot.telegram import callbacks, keyboards, render
+from bot.telegram import callbacks, keyboards, render, reports
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, button, command
 from bot.telegram.messages import answer, edit
@@ -74,7 +74,7 @@ async def show_status_overview(context: LoketContext) -> None:
             tx = await context.service.refresh(tx.ref_id, user_id)
         fresh.append(tx)
     markup = keyboards.history(lang, fresh, 0, len(fresh), len(fresh)) if fresh else None
-    await context.reply(render.status_overview(lang, fresh), markup)
+    await context.reply(reports.status_overview(lang, fresh), markup)
 
 
 async def history(update: Update, context: LoketContext) -> None:
@@ -95,7 +95,7 @@ async def show_history(context: LoketContext, offset: int, edit_query: CallbackQ
     if offset >= total:  # a page past the end (an old or forged button): the last page
         offset = max(0, (total - 1) // HISTORY_PAGE * HISTORY_PAGE)
     txs = context.service.history(user_id, limit=HISTORY_PAGE, offset=offset)
-    text = render.history_text(lang, txs, offset, total)
+    text = reports.history_text(lang, txs, offset, total)
     markup = keyboards.history(lang, txs, offset, HISTORY_PAGE, total) if txs else None
     if edit_query is not None:
         await edit(edit_query, text, markup)
@@ -128,7 +128,7 @@ def receipt_for(context: LoketContext, ref: str) -> str:
 
 def wallet_text(context: LoketContext) -> str:
     service, user_id = context.service, context.user_id
-    return render.wallet_text(
+    return reports.wallet_text(
         context.lang, service.balance(user_id), service.statement(user_id, WALLET_SHOWN)
     )
 

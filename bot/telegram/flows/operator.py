@@ -27,7 +27,7 @@ from bot.payments import (
     Verdict,
     WalletEntry,
 )
-from bot.telegram import render
+from bot.telegram import render, reports
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.grammar import AmountError, parse_amount, parse_signed_amount
@@ -137,15 +137,15 @@ async def role(update: Update, context: LoketContext) -> None:
 
 
 async def deposit(update: Update, context: LoketContext) -> None:
-    await context.reply(render.deposit_text(context.lang, await context.service.deposit()))
+    await context.reply(reports.deposit_text(context.lang, await context.service.deposit()))
 
 
 async def stats(update: Update, context: LoketContext) -> None:
-    await context.reply(render.stats_text(context.lang, context.service.stats()))
+    await context.reply(reports.stats_text(context.lang, context.service.stats()))
 
 
 async def pending(update: Update, context: LoketContext) -> None:
-    await context.reply(render.pending_text(context.lang, context.service.pending(), datetime.now(UTC)))
+    await context.reply(reports.pending_text(context.lang, context.service.pending(), datetime.now(UTC)))
 
 
 async def resolve(update: Update, context: LoketContext) -> None:
@@ -170,7 +170,7 @@ async def resolve(update: Update, context: LoketContext) -> None:
         state = render.state_text(lang, error.transaction.state)
         await context.reply(t(lang, f"resolve_{error.why}", ref=ref, state=state))
         return
-    await context.reply(render.resolution_text(lang, done))
+    await context.reply(reports.resolution_text(lang, done))
 
 
 def handlers(admin_ids: list[int]) -> list[Handler]:

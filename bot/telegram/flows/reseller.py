@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.payments import TransactionNotFound
-from bot.telegram import render
+from bot.telegram import render, reports
 from bot.telegram.context import LoketContext
 from bot.telegram.flows import account, bill
 from bot.telegram.flows.common import NEW, Handler, command
@@ -70,7 +70,7 @@ async def run_line(context: LoketContext, line: str) -> None:
             span = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
             await context.reply(t(lang, "r_report_range", **span))
             return
-        await context.reply(render.day_report(lang, *service.report(user_id, command.day)))
+        await context.reply(reports.day_report(lang, *service.report(user_id, command.day)))
     elif command.verb is Verb.STATEMENT:
         await context.reply(account.wallet_text(context))
     elif command.verb is Verb.BALANCE:
@@ -79,7 +79,7 @@ async def run_line(context: LoketContext, line: str) -> None:
         await context.reply(await status_of_ref(context, command.ref))
     else:
         txs = service.find_by_customer(user_id, command.customer_number, limit=STATUS_SHOWN)
-        await context.reply(render.customer_status_text(lang, command.customer_number, txs))
+        await context.reply(reports.customer_status_text(lang, command.customer_number, txs))
 
 
 def split_line(context: LoketContext, command: Command) -> tuple[str, str, int]:
@@ -129,7 +129,7 @@ async def status_of_ref(context: LoketContext, ref: str) -> str:
             tx = await context.service.refresh(ref, context.user_id)
     except TransactionNotFound:
         return t(context.lang, "not_found", ref=ref)
-    return render.status_text(context.lang, tx)
+    return reports.status_text(context.lang, tx)
 
 
 def handlers() -> list[Handler]:
