@@ -57,6 +57,7 @@ class NumberRule(BaseModel):
     max_length: int = 20
     prefixes: tuple[str, ...] = ()
     hint: str = ""  # e.g. "nomor telepon dengan kode area, mis. 0218xxxxxxx"
+    hint_key: str = ""  # the chat's words for the hint, in each language: texts key "hint_<key>"
 
     def check(self, number: str) -> str:
         """Return the cleaned number or raise InvalidCustomerNumber naming the broken rule."""

@@ -13,34 +13,44 @@ TELKOM_RULE = NumberRule(
     min_length=9,
     max_length=13,
     hint="nomor telepon rumah dengan kode area (mis. 0215551234) atau nomor IndiHome 12 digit",
+    hint_key="telkom",
 )
 TRI_RULE = NumberRule(
     min_length=10,
     max_length=13,
     prefixes=("0895", "0896", "0897", "0898", "0899"),
     hint="nomor HP Tri pascabayar, diawali 0895–0899 (mis. 08991234501)",
+    hint_key="tri",
 )
 HALO_RULE = NumberRule(
     min_length=10,
     max_length=13,
     prefixes=("0811", "0812", "0813", "0821", "0822", "0823", "0851", "0852", "0853"),
     hint="nomor Telkomsel Halo, diawali 0811/0812/0813/0821/0822/0852/0853",
+    hint_key="halo",
 )
-TELKOMVISION_RULE = NumberRule(min_length=10, max_length=12, hint="nomor pelanggan Telkomvision 10–12 digit")
-BIGTV_RULE = NumberRule(min_length=10, max_length=16, hint="nomor pelanggan BIG TV 10–16 digit")
+TELKOMVISION_RULE = NumberRule(
+    min_length=10, max_length=12, hint="nomor pelanggan Telkomvision 10–12 digit", hint_key="telkomvision"
+)
+BIGTV_RULE = NumberRule(
+    min_length=10, max_length=16, hint="nomor pelanggan BIG TV 10–16 digit", hint_key="bigtv"
+)
 PLN_RULE = NumberRule(
-    min_length=11, max_length=12, hint="ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik"
+    min_length=11, max_length=12, hint="ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik",
+    hint_key="pln",
 )
 BPJS_RULE = NumberRule(
     min_length=11,
     max_length=16,
     prefixes=("88",),
     hint="nomor Virtual Account BPJS Kesehatan, diawali 88 (mis. 8888801234567890)",
+    hint_key="bpjs",
 )
-PGAS_RULE = NumberRule(min_length=8, max_length=16, hint="ID pelanggan PGN (gas) 8–16 digit")
-CBN_RULE = NumberRule(min_length=6, max_length=12, hint="nomor pelanggan CBN 6–12 digit")
+PGAS_RULE = NumberRule(min_length=8, max_length=16, hint="ID pelanggan PGN (gas) 8–16 digit", hint_key="pgas")
+CBN_RULE = NumberRule(min_length=6, max_length=12, hint="nomor pelanggan CBN 6–12 digit", hint_key="cbn")
 PDAM_RULE = NumberRule(
-    min_length=6, max_length=20, hint="nomor sambungan / ID pelanggan PDAM, lihat rekening air"
+    min_length=6, max_length=20, hint="nomor sambungan / ID pelanggan PDAM, lihat rekening air",
+    hint_key="pdam",
 )
 
 # Ayoconnect codes are per partner contract; these are the names we configure them under.

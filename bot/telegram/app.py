@@ -1,9 +1,9 @@
 """Building and running Loket's Telegram application.
 
-`build_application` wires the handlers, the per-chat update processor, the rate limiter and
-the SQLite persistence into a PTB Application; `BotRunner` owns the lifecycle (database,
-biller, payment core, recovery of pending payments, polling or webhook); `run_bot` is what
-`python -m bot` calls.
+`build_application` wires the rooms' handlers (bot/telegram/flows/), the core's notices, the
+per-chat update processor, the rate limiter and the SQLite persistence into a PTB Application;
+`BotRunner` owns the lifecycle (database, biller, payment core, recovery of pending payments,
+polling or webhook); `run_bot` is what `python -m bot` calls.
 """
 
 from __future__ import annotations
@@ -13,20 +13,27 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application, ApplicationBuilder, BasePersistence, BaseRateLimiter
+from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.billers.base import Biller
 from bot.config import Settings
-from bot.telegram.handlers import LoketHandlers, make_alarm, make_observer, register
+from bot.payments import Biller, PaymentService
+from bot.telegram.catalogue import Catalogue
+from bot.telegram.context import Loket, LoketApplication, LoketContext
+from bot.telegram.errors import on_error
+from bot.telegram.flows import account, bill, fallback, guided, operator, reseller
+from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
-from bot.telegram.texts import TEXTS
+from bot.telegram.texts import DEFAULT_LANG, TEXTS
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +42,24 @@ COMMANDS = ("start", "bayar", "history", "saldo", "help", "lang")
 
 def build_application(
     settings: Settings,
-    service: Any,
+    service: PaymentService,
     *,
     biller: Biller | None = None,
     persistence: BasePersistence[Any, Any, Any] | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> LoketApplication:
     """A ready-to-initialize Application over the payment core `service`.
 
     `request` replaces the HTTP layer (tests); `biller` defaults to the core's own.
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
+    loket = Loket(service, settings, Catalogue(biller.products()))
     builder = (
         ApplicationBuilder()
+        .application_class(LoketApplication, {"loket": loket})
+        .context_types(ContextTypes(context=LoketContext))
         .token(settings.token)
         .base_url(settings.telegram_base_url)
         .concurrent_updates(processor)
@@ -60,8 +70,9 @@ def build_application(
     if persistence is not None:
         builder = builder.persistence(persistence)
     application = builder.build()
+    assert isinstance(application, LoketApplication)
     processor.application = application
-    register(application, LoketHandlers(service, settings, biller.products()))
+    register(application, settings.admin_ids)
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
@@ -69,12 +80,24 @@ def build_application(
     return application
 
 
-async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: LoketApplication, admin_ids: list[int]) -> None:
+    """Every room's handlers, in one group: the first that takes an update handles it, so the
+    guided conversation comes first and `fallback` (what no room took) last."""
+    application.add_handlers(guided.handlers())
+    application.add_handlers(account.handlers())
+    application.add_handlers(bill.handlers())
+    application.add_handlers(operator.handlers(admin_ids))
+    application.add_handlers(reseller.handlers())
+    application.add_handlers(fallback.handlers())
+    application.add_error_handler(on_error)
+
+
+async def set_commands(application: LoketApplication) -> None:
     """The command menu in Indonesian (default) and English."""
-    for lang in ("id", "en"):
+    for lang in TEXTS:
         commands = [BotCommand(name, TEXTS[lang][f"cmd_{name}"]) for name in COMMANDS]
         await application.bot.set_my_commands(
-            commands, scope=BotCommandScopeDefault(), language_code=None if lang == "id" else lang
+            commands, scope=BotCommandScopeDefault(), language_code=None if lang == DEFAULT_LANG else lang
         )
 
 
@@ -85,7 +108,7 @@ class BotRunner:
         self,
         settings: Settings,
         *,
-        service: Any = None,
+        service: PaymentService | None = None,
         biller: Biller | None = None,
         request: BaseRequest | None = None,
     ) -> None:
@@ -93,8 +116,8 @@ class BotRunner:
         self.service = service
         self.biller = biller
         self.request = request
-        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._db: Any = None
+        self.application: LoketApplication | None = None
+        self._db: Database | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
 
@@ -104,8 +127,7 @@ class BotRunner:
 
         self._db = open_database(self.settings.database_path)
         if self.service is None:
-            from bot.billers import make_biller
-            from bot.payments.service import PaymentService
+            from bot.payments import PaymentService, make_biller
             from storage.ledger import Ledger
 
             if self.biller is None:
@@ -144,6 +166,7 @@ class BotRunner:
         self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")
 
     async def _recover(self) -> None:
+        assert self.service is not None
         try:
             recovered = await self.service.recover()
         except Exception:  # the follow-up loop checks them again on its schedule
