@@ -7,18 +7,31 @@ database itself, so no code path (or hand-typed SQL) can rewrite a wallet entry,
 settled transaction. That includes `REPLACE`, which deletes the old row without firing DELETE
 triggers on a connection without `recursive_triggers` (a plain sqlite3 shell): v3 refuses it
 at INSERT.
+
+The ledger is nobody else's business on a shared machine: the folder is created 0700 and the
+file 0600 (SQLite gives its -wal and -shm files the database file's mode), and an existing file
+that other local users can read is named in a warning at start-up.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 30_000
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SIDE_FILES = ("-wal", "-shm")
+_warned: set[Path] = set()
 
 _V1 = """
 CREATE TABLE users (
@@ -270,10 +283,50 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
+def _private_file(path: Path) -> None:
+    """Create `path` empty and 0600 unless it exists (SQLite would make it 0644)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _warn_if_readable(path: Path) -> None:
+    """One warning per database if group or other users may read its files."""
+    key = path.resolve()
+    if key in _warned:
+        return
+    loose = []
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            loose.append(f"{file} ({mode:04o})")
+    if loose:
+        _warned.add(key)
+        log.warning(
+            "the database can be read by other local users: %s; make it private with chmod 600",
+            ", ".join(loose),
+        )
+
+
+def prepare_path(path: str | Path) -> Path:
+    """The folder (0700) and an empty file (0600) when they do not exist yet; a warning when an
+    existing database can be read by other users."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
+    _private_file(path)
+    _warn_if_readable(path)
+    return path
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = prepare_path(path)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
