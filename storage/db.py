@@ -11,14 +11,19 @@ at INSERT.
 The ledger is nobody else's business on a shared machine: the folder is created 0700 and the
 file 0600 (SQLite gives its -wal and -shm files the database file's mode), and an existing file
 that other local users can read is named in a warning at start-up.
+
+One bot per database: `lock_database` holds an exclusive lock on a file beside it for the
+life of the process (the guard against a second pay of the same payment is per process).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -311,6 +316,79 @@ def _warn_if_readable(path: Path) -> None:
             "the database can be read by other local users: %s; make it private with chmod 600",
             ", ".join(loose),
         )
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be used; the message is one line naming the file."""
+
+
+class DatabaseInUse(DatabaseUnusable):
+    """Another process holds the database's lock file."""
+
+    def __init__(self, path: Path, lock: Path, pid: int | None) -> None:
+        self.path, self.lock, self.pid = path, lock, pid
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(f"{path} is in use by another Loket ({holder} holds {lock}); stop it first")
+
+
+def lock_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+class InstanceLock:
+    """An exclusive flock on `<database>.lock`, held until `release()` or the process ends.
+
+    The kernel lets go of it when the process dies, even by SIGKILL, so a crashed bot never
+    leaves a stale lock behind; the file itself stays (deleting it would race a new start).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.lock = lock_path(self.path)
+        self._fd: int | None = None
+
+    def acquire(self) -> InstanceLock:
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
+        fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder(fd)
+            os.close(fd)
+            raise DatabaseInUse(self.path, self.lock, pid) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the only descriptor releases the flock
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _holder(fd: int) -> int | None:
+    """The PID the holder wrote into the lock file (it may not have written it yet)."""
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text.isdigit():
+            return int(text)
+        time.sleep(0.01)
+    return None
+
+
+def lock_database(path: str | Path) -> InstanceLock:
+    """Hold `<path>.lock` for this process, or raise DatabaseInUse naming who holds it."""
+    return InstanceLock(path).acquire()
 
 
 def prepare_path(path: str | Path) -> Path:

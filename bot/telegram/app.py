@@ -95,13 +95,17 @@ class BotRunner:
         self.request = request
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._db: Any = None
+        self._lock: Any = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        from storage.db import open_database
+        from storage.db import lock_database, open_database
         from storage.persistence import SQLitePersistence
 
+        # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
+        # payment whose answer is still on its way lives in this process's memory.
+        self._lock = lock_database(self.settings.database_path)
         self._db = open_database(self.settings.database_path)
         if self.service is None:
             from bot.billers import make_biller
@@ -174,6 +178,9 @@ class BotRunner:
             with contextlib.suppress(Exception):
                 self._db.conn.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def run_bot(settings: Settings) -> int:
@@ -186,6 +193,8 @@ def run_bot(settings: Settings) -> int:
         )
         return 2
 
+    from storage.db import DatabaseUnusable
+
     async def main() -> int:
         runner = BotRunner(settings)
         stop = asyncio.Event()
@@ -195,6 +204,10 @@ def run_bot(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             await runner.start()
+        except DatabaseUnusable as error:  # one line naming the file, not a traceback
+            print(f"DATABASE_PATH: {error}", file=sys.stderr)
+            await runner.stop()
+            return 2
         except InvalidToken as error:
             print(str(error), file=sys.stderr)
             await runner.stop()
