@@ -30,6 +30,7 @@ class BillerName(StrEnum):
 
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes '²' and '٥'
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _int_list(value: object) -> list[int]:
@@ -154,6 +155,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
             raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        """Telegram's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -."""
+        if value.get_secret_value() and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram allows only A-Z, a-z, 0-9, _ and - in it, 1 to 256 characters")
         return value
 
     @model_validator(mode="after")

@@ -349,9 +349,13 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> InstanceLock:
-        if not self.path.parent.is_dir():
-            self.path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
-        fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        _make_folder(self.path)
+        try:
+            fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        except OSError as error:
+            raise DatabaseUnusable(
+                f"{self.path}: its lock file {self.lock} cannot be created ({error.strerror})"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -391,15 +395,45 @@ def lock_database(path: str | Path) -> InstanceLock:
     return InstanceLock(path).acquire()
 
 
-def prepare_path(path: str | Path) -> Path:
-    """The folder (0700) and an empty file (0600) when they do not exist yet; a warning when an
-    existing database can be read by other users."""
-    path = Path(path)
+def _make_folder(path: Path) -> None:
+    """The database's folder, 0700 when it is created here; a folder as the path is refused."""
+    if path.is_dir():
+        raise DatabaseUnusable(f"{path} is a folder, not a database file")
     if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
-    _private_file(path)
-    _warn_if_readable(path)
+        try:
+            path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
+        except OSError as error:
+            raise DatabaseUnusable(f"{path}: its folder cannot be created ({error.strerror})") from None
+
+
+def prepare_path(path: str | Path) -> Path:
+    """The folder (0700) and an empty file (0600) when they do not exist yet."""
+    path = Path(path)
+    _make_folder(path)
+    try:
+        _private_file(path)
+    except OSError as error:
+        raise DatabaseUnusable(f"{path} cannot be created ({error.strerror})") from None
     return path
+
+
+# What SQLite's primary result codes mean to the person starting the bot.
+_WHY = {
+    3: "cannot be opened: permission denied",  # SQLITE_PERM
+    5: "is locked by another program (a backup, an sqlite3 shell?): try again when it is done",  # BUSY
+    8: "cannot be written: the file or its folder is read-only for this user",  # SQLITE_READONLY
+    10: "could not be read or written (I/O error)",  # SQLITE_IOERR
+    11: "is damaged (database disk image is malformed): restore it from a backup",  # SQLITE_CORRUPT
+    13: "cannot grow: the disk is full",  # SQLITE_FULL
+    14: "cannot be opened: check that its folder is writable by this user",  # SQLITE_CANTOPEN
+    26: "is not a SQLite database (a damaged file, or another kind of file)",  # SQLITE_NOTADB
+}
+
+
+def describe(path: Path, error: sqlite3.Error) -> str:
+    """One line naming the file and what is wrong with it."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    return f"{path} {_WHY.get(code, f'cannot be used ({error})')}"
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
@@ -447,8 +481,31 @@ def migrate(db: sqlite_utils.Database, target: int = LATEST_VERSION) -> int:
     return schema_version(db)
 
 
+def _check_writable(db: sqlite_utils.Database) -> None:
+    """SQLite opens a file it may not write read-only without a word, and migrations already
+    applied write nothing: try one write, rolled back, so a read-only file is found at start-up
+    and not at the first payment."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'write check', '')")
+    finally:
+        db.execute("ROLLBACK")
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating the file and its folder on first run) and migrate Loket's database."""
-    db = connect(path)
-    migrate(db)
+    """Open (creating the file and its folder on first run) and migrate Loket's database.
+
+    A file that cannot be used (a folder, not a database, damaged, read-only…) raises
+    DatabaseUnusable with one line naming it; the file is left as it was."""
+    path = Path(path)
+    db = None
+    try:
+        db = connect(path)
+        migrate(db)
+        _check_writable(db)
+    except sqlite3.Error as error:
+        if db is not None:
+            db.conn.close()
+        raise DatabaseUnusable(describe(path, error)) from None
+    _warn_if_readable(path)
     return db

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
+import socket
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -112,3 +115,109 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start(tmp_path: Path
             await _polling(tg, third, len(tg.calls_of("getMe")))
         finally:
             assert await third.stop() == 0, third.output[-3000:]
+
+
+# -- start-up errors: one line naming the setting or file, exit code 2 ------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:  # a port nobody listens on: the bot must stop before Telegram
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _drop_file_override() -> None:
+    """In the child: root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH honours a file's mode."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_cli(cwd: Path, *, read_only_user: bool = False, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = base_env(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"http://127.0.0.1:{_closed_port()}/bot", **settings
+    )
+    preexec = _drop_file_override if read_only_user and os.geteuid() == 0 else None
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        preexec_fn=preexec,
+    )  # fmt: skip
+
+
+def _loket_database(path: Path, fill: int = 0) -> None:
+    db = open_database(path)
+    if fill:
+        db.execute("BEGIN")
+        for i in range(fill):
+            db.execute("INSERT INTO ptb_data (kind, key, data) VALUES ('user', ?, ?)", [str(i), "x" * 200])
+        db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    for side in ("-wal", "-shm"):
+        path.with_name(path.name + side).unlink(missing_ok=True)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _not_a_database(path: Path) -> None:
+    path.write_bytes(b"name,amount\nbudi,50000\n" * 100)
+
+
+def _truncated(path: Path) -> None:
+    _loket_database(path, fill=5000)
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _read_only(path: Path) -> None:
+    _loket_database(path)
+    path.chmod(0o400)
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (_folder, "is a folder, not a database file"),
+        (_not_a_database, "is not a SQLite database (a damaged file, or another kind of file)"),
+        (_truncated, "is damaged (database disk image is malformed): restore it from a backup"),
+        (_read_only, "cannot be written: the file or its folder is read-only for this user"),
+    ],
+)
+def test_an_unusable_database_path_is_one_line_naming_it(tmp_path: Path, make, why) -> None:
+    path = tmp_path / "loket.sqlite3"
+    make(path)
+    before = path.read_bytes() if path.is_file() else None
+    read_only = make is _read_only
+    if read_only:
+        probe = subprocess.run(
+            [sys.executable, "-c", f"open({str(path)!r}, 'r+b')"],
+            capture_output=True,
+            preexec_fn=_drop_file_override if os.geteuid() == 0 else None,
+        )
+        if probe.returncode == 0:
+            pytest.skip("this machine lets the test's user write a 0400 file")
+    proc = run_cli(tmp_path, read_only_user=read_only, DATABASE_PATH=str(path))
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert proc.stdout == "" and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.stderr == f"DATABASE_PATH: {path} {why}\n"
+    if before is not None:
+        assert path.read_bytes() == before  # looked at, never changed
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_named_at_start(tmp_path: Path) -> None:
+    for secret in ("my secret!", "x" * 257, "rahasia/2026"):
+        proc = run_cli(
+            tmp_path,
+            DATABASE_PATH=str(tmp_path / "loket.sqlite3"),
+            WEBHOOK_URL="https://loket.example/telegram",
+            WEBHOOK_SECRET=secret,
+        )
+        assert proc.returncode == 2, proc.stderr[-3000:]
+        assert proc.stderr == (
+            "Configuration error: WEBHOOK_SECRET: Telegram allows only A-Z, a-z, 0-9, _ and - in it,"
+            " 1 to 256 characters\n"
+        )
+        assert secret not in proc.stdout + proc.stderr
+    assert not (tmp_path / "loket.sqlite3").exists()  # stopped before anything was opened
