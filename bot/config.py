@@ -82,6 +82,9 @@ class Settings(BaseSettings):
 
     # -- money and payments ----------------------------------------------------------------
     database_path: Path = Field(Path("./data/loket.sqlite3"), alias="DATABASE_PATH")
+    # how long a write waits on the event loop for a lock another program holds (a backup, an
+    # sqlite3 shell) before the user is asked to try again; every chat waits meanwhile
+    database_busy_timeout_ms: int = Field(300, alias="DATABASE_BUSY_TIMEOUT_MS", ge=1, le=30_000)
     markup: int = Field(0, alias="MARKUP", ge=0, strict=False)
     status_poll_intervals: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS),

@@ -18,6 +18,7 @@ life of the process (the guard against a second pay of the same payment is per p
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
@@ -27,12 +28,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 log = logging.getLogger(__name__)
 
+# Scripts and tests wait long for a lock; the bot uses DATABASE_BUSY_TIMEOUT_MS (a few hundred
+# ms: it waits on the event loop) and `when_free` for the writes that must not be lost.
 BUSY_TIMEOUT_MS = 30_000
+WRITE_PATIENCE = 30.0
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+T = TypeVar("T")
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
 SIDE_FILES = ("-wal", "-shm")
@@ -436,16 +443,53 @@ def describe(path: Path, error: sqlite3.Error) -> str:
     return f"{path} {_WHY.get(code, f'cannot be used ({error})')}"
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
-    """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE)."""
+def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
+
+    `busy_timeout_ms`: how long a statement waits for a lock another connection holds. The bot
+    calls SQLite on its event loop, where that wait holds up every chat: it asks for a short one.
+    """
     path = prepare_path(path)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+    )
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    set_busy_timeout(db, busy_timeout_ms)
     db.execute("PRAGMA synchronous=FULL")  # money: a committed debit survives a power cut
     return db
+
+
+def set_busy_timeout(db: sqlite_utils.Database, busy_timeout_ms: int) -> None:
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock; trying later may work."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    return isinstance(error, sqlite3.OperationalError) and code in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+async def when_free(
+    write: Callable[..., T], *args: Any, patience: float = WRITE_PATIENCE, pause: float = 0.1
+) -> T:
+    """`write(*args)`, tried again while the database is busy, for up to `patience` seconds.
+
+    For a write that must not be lost (a biller's answer to a payment already sent): between
+    tries the event loop serves the other chats. `write` must leave nothing behind when it fails
+    busy (a statement, or one BEGIN IMMEDIATE transaction). After `patience` the busy error is
+    raised.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return write(*args)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() >= deadline:
+                raise
+            log.warning("the database is busy (another program holds a lock): trying again")
+        await asyncio.sleep(pause)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -492,17 +536,19 @@ def _check_writable(db: sqlite_utils.Database) -> None:
         db.execute("ROLLBACK")
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
+def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """Open (creating the file and its folder on first run) and migrate Loket's database.
 
-    A file that cannot be used (a folder, not a database, damaged, read-only…) raises
-    DatabaseUnusable with one line naming it; the file is left as it was."""
+    Migrations wait up to BUSY_TIMEOUT_MS for a lock; the connection returned waits
+    `busy_timeout_ms`. A file that cannot be used (a folder, not a database, damaged,
+    read-only…) raises DatabaseUnusable with one line naming it; the file is left as it was."""
     path = Path(path)
     db = None
     try:
-        db = connect(path)
+        db = connect(path, max(busy_timeout_ms, BUSY_TIMEOUT_MS))
         migrate(db)
         _check_writable(db)
+        set_busy_timeout(db, busy_timeout_ms)
     except sqlite3.Error as error:
         if db is not None:
             db.conn.close()

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import logging
 import os
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.billers import make_biller
+from bot.payments.models import TxState
 from bot.playground.emulator import BotApiEmulator
+from bot.telegram.app import BotRunner
 from storage.db import open_database
 from tests.e2e_harness import TOKEN, Process, base_env
+from tests.tg_double import Chat, FakeBotAPI
+from tests.tg_setup import ADMIN, CUSTOMER, OTHER, make_settings
 
 
 @pytest.fixture
@@ -221,3 +229,246 @@ def test_a_webhook_secret_telegram_would_refuse_is_named_at_start(tmp_path: Path
         )
         assert secret not in proc.stdout + proc.stderr
     assert not (tmp_path / "loket.sqlite3").exists()  # stopped before anything was opened
+
+
+# -- a lock held by another program (a backup, the sqlite3 shell) ----------------------------------
+PLN_OK = "530000000000"
+
+
+class HookedAPI(FakeBotAPI):
+    """The fake Bot API, calling `hook(method, params)` as each request arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hook: Any = None
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any, **kw: Any):
+        if self.hook is not None and request_data is not None:
+            self.hook(url.rsplit("/", 1)[-1], dict(request_data.parameters))
+        return await super().do_request(url, method, request_data, *args, **kw)
+
+
+class OutsideLock:
+    """Another program's write lock on the database, as `BEGIN IMMEDIATE` in the sqlite3 shell."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.held = False
+
+    def take(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.conn.execute("ROLLBACK")
+            self.held = False
+
+
+class TakesTheLockWhilePaying:
+    """The sandbox biller; while its pay request is on its way, another program takes the lock."""
+
+    def __init__(self, inner: Any, lock: OutsideLock, hold: float) -> None:
+        self.inner, self.lock, self.hold = inner, lock, hold
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def pay(self, bill: Any) -> Any:
+        result = await self.inner.pay(bill)
+        self.lock.take()
+        asyncio.get_running_loop().call_later(self.hold, self.lock.release)
+        return result
+
+
+async def until(check: Any, timeout: float = 10, what: str = "") -> Any:
+    for _ in range(int(timeout / 0.02)):
+        found = check()
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+class Bot:
+    """BotRunner (the production wiring) over the fake Bot API; updates go through PTB's queue."""
+
+    def __init__(self, tmp: Path, biller: Any = None) -> None:
+        self.settings = make_settings(tmp)  # DATABASE_BUSY_TIMEOUT_MS: the default
+        self.api = HookedAPI()
+        self.runner = BotRunner(self.settings, request=self.api, biller=biller)
+
+    async def __aenter__(self) -> Bot:
+        await self.runner.start()
+        assert self.runner.application is not None
+        self.app = self.runner.application
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.runner.stop()
+
+    @property
+    def service(self) -> Any:
+        return self.runner.service
+
+    def chat(self, user_id: int, language: str) -> Chat:
+        return Chat(self.app, self.api, user_id, language)
+
+    async def send(self, update: Any) -> None:
+        await self.app.update_queue.put(update)
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [c.params["text"] for c in self.api.sent("sendMessage", chat_id)]
+
+    async def said(self, chat_id: int, needle: str, after: int = 0, timeout: float = 10) -> str:
+        return await until(
+            lambda: next((text for text in self.texts(chat_id)[after:] if needle in text), None),
+            timeout,
+            f"{needle!r} in chat {chat_id}",
+        )
+
+    async def bill(self, chat: Chat) -> tuple[dict[str, Any], str]:
+        await self.send(chat.message_update(f"/pay PLNPOSTPAID {PLN_OK}"))
+
+        def shown() -> dict[str, Any] | None:
+            if not self.api.sent("sendMessage", chat.user_id):
+                return None
+            last = chat.last()
+            return last if any(d.startswith("pay:") for d in chat.buttons(last)) else None
+
+        message = await until(shown, what="the bill")
+        pay = next(data for data in chat.buttons(message) if data.startswith("pay:"))
+        return message, pay[4:]
+
+
+def _payments(bot: Bot) -> dict[str, int]:
+    return bot.service.biller.simulator.payments()
+
+
+async def test_a_locked_database_answers_try_again_at_once_and_nothing_is_half_done(tmp_path: Path) -> None:
+    async with Bot(tmp_path) as bot:
+        bot.service.top_up(ADMIN, CUSTOMER, 1_000_000, "test")
+        customer, operator = bot.chat(CUSTOMER, "id"), bot.chat(ADMIN, "en")
+        bill, ref = await bot.bill(customer)
+        balance = bot.service.balance(CUSTOMER)
+        lock = OutsideLock(bot.settings.database_path)
+        lock.take()
+        try:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            seen = len(bot.texts(ADMIN))
+            await bot.send(operator.message_update("/topup 1001 50000 setoran"))
+            await bot.said(ADMIN, "Loket is busy for a moment. Please try again shortly.", seen)
+            assert loop.time() - started < 2  # not the 30 s the database used to wait
+            seen = len(bot.texts(CUSTOMER))
+            started = loop.time()
+            await bot.send(customer.click_update(bill, f"pay:{ref}"))
+            await bot.said(CUSTOMER, "Loket sedang sibuk sesaat. Silakan coba lagi", seen)
+            assert loop.time() - started < 2
+        finally:
+            lock.release()
+        # nothing half-done: no pay request, no debit, the bill still payable with its buttons
+        assert _payments(bot) == {}
+        assert bot.service.balance(CUSTOMER) == balance
+        assert bot.service.get(ref, CUSTOMER).state is TxState.INQUIRED
+        assert [e.to_state for e in bot.service.events(ref, CUSTOMER)] == [TxState.INQUIRED]
+        assert f"pay:{ref}" in customer.buttons(bot.api.message(CUSTOMER, bill["message_id"]))
+        # released: the same taps work, once
+        seen = len(bot.texts(ADMIN))
+        await bot.send(operator.message_update("/topup 1001 50000 setoran"))
+        await bot.said(ADMIN, "Topped up", seen)
+        await bot.send(customer.click_update(bill, f"pay:{ref}"))
+        await until(lambda: "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"], what="receipt")
+        assert _payments(bot) == {ref: 1}
+        tx = bot.service.get(ref, CUSTOMER)
+        assert tx.state is TxState.SUCCESS
+        assert bot.service.balance(CUSTOMER) == balance + 50_000 - tx.amount
+
+
+async def test_a_lock_taken_as_pay_is_tapped_gives_the_bill_back_unpaid(tmp_path: Path) -> None:
+    async with Bot(tmp_path) as bot:
+        bot.service.top_up(ADMIN, CUSTOMER, 1_000_000, "test")
+        customer = bot.chat(CUSTOMER, "id")
+        bill, ref = await bot.bill(customer)
+        balance = bot.service.balance(CUSTOMER)
+        lock = OutsideLock(bot.settings.database_path)
+
+        def at_processing(method: str, params: dict[str, Any]) -> None:
+            if method == "editMessageText" and "sedang diproses" in params.get("text", "") and not lock.held:
+                lock.take()  # after the update was taken in, before the payment is recorded
+
+        bot.api.hook = at_processing
+        try:
+            await bot.send(customer.click_update(bill, f"pay:{ref}"))
+            shown = await until(
+                lambda: "belum ada yang dibayar" in bot.api.message(CUSTOMER, bill["message_id"])["text"],
+                what="the bill again",
+            )
+            assert shown and lock.held
+            again = bot.api.message(CUSTOMER, bill["message_id"])
+            assert customer.buttons(again) == [f"pay:{ref}", f"cancel:{ref}"] and PLN_OK in again["text"]
+        finally:
+            bot.api.hook = None
+            lock.release()
+        assert _payments(bot) == {} and bot.service.balance(CUSTOMER) == balance
+        assert [e.to_state for e in bot.service.events(ref, CUSTOMER)] == [TxState.INQUIRED]
+        await bot.send(customer.click_update(bill, f"pay:{ref}"))
+        await until(lambda: "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"], what="receipt")
+        assert _payments(bot) == {ref: 1}
+
+
+async def test_a_lock_taken_while_the_biller_pays_loses_no_answer(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    lock = OutsideLock(settings.database_path)  # the file exists once the bot has opened it
+    sandbox = make_biller(settings)
+    slow_lock = TakesTheLockWhilePaying(sandbox, lock, hold=1.5)
+    async with Bot(tmp_path, biller=slow_lock) as bot:
+        bot.service.top_up(ADMIN, CUSTOMER, 1_000_000, "test")
+        customer, other = bot.chat(CUSTOMER, "id"), bot.chat(OTHER, "en")
+        bill, ref = await bot.bill(customer)
+        await bot.send(customer.click_update(bill, f"pay:{ref}"))
+        await until(lambda: lock.held, what="the lock")
+        seen = len(bot.texts(OTHER))
+        await bot.send(other.message_update("/help"))  # another chat is served meanwhile
+        await bot.said(OTHER, "busy", seen)
+        receipt = await until(
+            lambda: "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"], what="receipt"
+        )
+        assert receipt and not lock.held
+        events = bot.service.events(ref, CUSTOMER)
+        assert [(e.to_state, e.cause) for e in events][-1] == (TxState.SUCCESS, "pay_answer")
+        assert sandbox.simulator.payments() == {ref: 1}
+        assert not any("sibuk" in text for text in bot.texts(CUSTOMER))
+    await sandbox.aclose()
+
+
+async def test_a_chat_step_written_while_locked_is_kept_and_survives_a_restart(tmp_path: Path) -> None:
+    async with Bot(tmp_path) as bot:
+        customer = bot.chat(CUSTOMER, "id")
+        lock = OutsideLock(bot.settings.database_path)
+
+        def at_menu(method: str, params: dict[str, Any]) -> None:
+            if method == "sendMessage" and "cat:" in json.dumps(params.get("reply_markup")) and not lock.held:
+                lock.take()  # the step is answered; its state is written after the handler
+
+        bot.api.hook = at_menu
+        try:
+            await bot.send(customer.message_update("/bayar"))
+            await until(lambda: lock.held, what="the lock")
+            await asyncio.sleep(1)  # the bot tries to write the step meanwhile
+            rows = "SELECT count(*) FROM ptb_conversations WHERE name = 'pay'"
+            assert lock.conn.execute(rows).fetchone()[0] == 0
+        finally:
+            bot.api.hook = None
+            lock.release()
+        await until(lambda: lock.conn.execute(rows).fetchone()[0] == 1, timeout=5, what="the kept write")
+        assert bot.app.persistence.pending_writes == 0
+        menu = customer.last()
+    async with Bot(tmp_path) as again:  # a restart: the step is read back from the database
+        customer = again.chat(CUSTOMER, "id")
+        await again.send(customer.click_update(menu, "cat:pln"))
+        await until(
+            lambda: again.api.sent("editMessageText", CUSTOMER)
+            and "prod:PLNPOSTPAID" in json.dumps(again.api.sent("editMessageText", CUSTOMER)[-1].params),
+            what="the products of the category",
+        )

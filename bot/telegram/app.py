@@ -106,7 +106,9 @@ class BotRunner:
         # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
         # payment whose answer is still on its way lives in this process's memory.
         self._lock = lock_database(self.settings.database_path)
-        self._db = open_database(self.settings.database_path)
+        self._db = open_database(
+            self.settings.database_path, busy_timeout_ms=self.settings.database_busy_timeout_ms
+        )
         if self.service is None:
             from bot.billers import make_biller
             from bot.payments.service import PaymentService

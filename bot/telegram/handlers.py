@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sqlite3
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ from bot.telegram.grammar import (
     parse_signed_amount,
 )
 from bot.telegram.texts import Raw, fit, hint, norm_lang, t
+from storage.db import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -438,9 +440,21 @@ class LoketHandlers:
             await self.edit(query, t(lang, "processing", ref=tx.ref_id))
         except BadRequest as error:  # the message went away; the outcome is sent anew below
             log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
-        self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))
         try:
+            self.service.set_notify(tx.ref_id, self.notify_for(query.message, lang))
             tx = await self.service.pay(ref, user_id)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            # Another program holds a lock on the database (a backup, an sqlite3 shell). A payment
+            # not recorded was not sent: its bill and buttons come back. Else it shows its state.
+            now = self.service.get(ref, user_id)
+            if TxState(now.state) is TxState.INQUIRED:
+                text = render.bill_text(lang, now, self.service.balance(user_id))
+                await self.edit(query, text + "\n\n" + t(lang, "db_busy_pay"), keyboards.bill(lang, now))
+            else:
+                await self.edit(query, render.outcome_text(lang, now))
+            return
         except NotPayable as error:
             await self.edit(query, render.outcome_text(lang, error.transaction))
             return
@@ -1037,7 +1051,11 @@ def make_error_handler(service: Any) -> Any:
 async def on_error(update: object, context: Context, service: Any = None) -> None:
     """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong,
     in their own language (the one they picked with /lang, else Telegram's)."""
-    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    busy = context.error is not None and is_busy(context.error)
+    if busy:  # another program holds a lock on the database: nothing is wrong with the bot
+        log.warning("database busy: the user is asked to try again")
+    else:
+        log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         lang = "id"
         if update.effective_user is not None and update.effective_user.language_code:
@@ -1051,7 +1069,7 @@ async def on_error(update: object, context: Context, service: Any = None) -> Non
                 await answer(update.callback_query)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, t(lang, "error_generic"), parse_mode=HTML
+                update.effective_chat.id, t(lang, "db_busy" if busy else "error_generic"), parse_mode=HTML
             )
 
 

@@ -187,6 +187,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
         "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong.",
         "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+        "db_busy": "⏳ Loket sedang sibuk sesaat. Silakan coba lagi sebentar lagi.",
+        "db_busy_pay": "⏳ Loket sedang sibuk sesaat: belum ada yang dibayar dan saldo tidak berubah. "
+        "Ketuk Bayar lagi sebentar lagi.",
         "amount_mismatch_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}) sukses, tetapi biller "
         "mencatat total {charged}, bukan {bill} seperti tagihan yang dikonfirmasi pengguna {user_id}. "
         "Cocokkan dengan biller.",
@@ -385,6 +388,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
         "is still debited.",
         "error_generic": "Sorry, something went wrong. Please try again shortly.",
+        "db_busy": "⏳ Loket is busy for a moment. Please try again shortly.",
+        "db_busy_pay": "⏳ Loket was busy for a moment: nothing was paid and your balance is unchanged. "
+        "Tap Pay again shortly.",
         "amount_mismatch_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}) succeeded, but the "
         "biller recorded a total of {charged}, not the {bill} of the bill user {user_id} confirmed. "
         "Check with the biller.",
