@@ -322,8 +322,46 @@ class BotApiEmulator:
     def base_file_url(self) -> str:
         return f"{self.url}/file/bot"
 
+    # -- only this machine's own pages and programs ------------------------------------------
+
+    def _own_hosts(self) -> set[str]:
+        names = {self.host, "127.0.0.1", "localhost", "[::1]"}
+        return {f"{name}:{self.port}" for name in names}
+
+    def _refusal(self, request: web.Request) -> str | None:
+        """Why a request must be refused, or None.
+
+        The web chat API runs the demo's operator commands as any user id it is given, so only
+        the page the emulator serves may use it: a page on another site could otherwise POST
+        `/topup` to 127.0.0.1 as text/plain (a "simple" request no browser stops), and a DNS name
+        rebound to 127.0.0.1 could read the chats. So the Host must be the emulator's own
+        address, an Origin (browsers send one with every cross-site POST) likewise, and the chat
+        API's POSTs must be application/json, which no other site can send without asking.
+        """
+        if request.host.lower() not in self._own_hosts():
+            return "this server answers only at its own address (127.0.0.1 or localhost)"
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.lower() not in {f"http://{h}" for h in self._own_hosts()}:
+            return "requests from other sites are refused"
+        if (
+            request.method == "POST"
+            and request.path.startswith("/chat/api/")
+            and request.content_type != "application/json"
+        ):
+            return "the request must be Content-Type: application/json"
+        return None
+
+    @web.middleware
+    async def _same_origin_only(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        why = self._refusal(request)
+        if why is not None:
+            log.warning("refused %s %s: %s", request.method, request.path.split("/bot", 1)[0] or "/", why)
+            body = {"ok": False, "error_code": 403, "error": why, "description": f"Forbidden: {why}"}
+            return web.json_response(body, status=403)
+        return await handler(request)
+
     def build_app(self) -> web.Application:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app = web.Application(client_max_size=50 * 1024 * 1024, middlewares=[self._same_origin_only])
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file_download)
         app.router.add_get("/chat/api/state", self._api_state)
