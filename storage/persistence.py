@@ -1,4 +1,5 @@
-"""PTB persistence on Loket's own SQLite database (tables ptb_data and ptb_conversations).
+"""PTB persistence on Loket's own SQLite database (tables ptb_data, ptb_conversations and
+telegram_updates, made by the migrations in storage/db.py).
 
 Only chat state lives here: which step of the guided payment a user is at and what they
 picked. Money never does; bills and transactions are the payment core's. Every write goes
@@ -31,17 +32,10 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from storage.db import WRITE_PATIENCE, is_busy
+from storage.db import WRITE_PATIENCE, is_busy, open_database
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS ptb_data (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, "
-    "PRIMARY KEY (kind, key))",
-    "CREATE TABLE IF NOT EXISTS ptb_conversations (name TEXT NOT NULL, key TEXT NOT NULL, "
-    "state TEXT NOT NULL, PRIMARY KEY (name, key))",
-    "CREATE TABLE IF NOT EXISTS telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL)",
-)
 # After the database said busy, kept writes are tried again this often, in the background.
 RETRY_PAUSE = 0.5
 # Telegram keeps an undelivered update for 24 hours; ids older than this cannot come again.
@@ -50,13 +44,12 @@ _PRUNE_EVERY = 500  # first deliveries between two prunes
 
 
 def _connection(db: Any) -> sqlite3.Connection:
-    """Accept a path, a sqlite3 connection or a sqlite_utils.Database (its .conn)."""
+    """Accept a path (opened and migrated), a sqlite3 connection to a migrated database or a
+    sqlite_utils.Database (its .conn). The tables are the migrations' (storage/db.py, v6)."""
     if isinstance(db, sqlite3.Connection):
         return db
     if isinstance(db, str | Path):
-        conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+        return open_database(db).conn
     conn = getattr(db, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         return conn
@@ -72,9 +65,6 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
         self._busy_until = 0.0  # no write is tried before then: each try may wait the busy timeout
         self._retry: asyncio.Task[None] | None = None
-        for statement in _SCHEMA:
-            self.conn.execute(statement)
-        self._commit()
 
     def _commit(self) -> None:
         # An autocommit connection (the project's) has written already; never commit a

@@ -21,7 +21,8 @@ from bot.billers import make_biller
 from bot.payments.models import TxState
 from bot.playground.emulator import BotApiEmulator
 from bot.telegram.app import BotRunner
-from storage.db import open_database
+from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
+from storage.persistence import SQLitePersistence
 from tests.e2e_harness import TOKEN, Process, base_env
 from tests.tg_double import Chat, FakeBotAPI
 from tests.tg_setup import ADMIN, CUSTOMER, OTHER, make_settings
@@ -472,3 +473,59 @@ async def test_a_chat_step_written_while_locked_is_kept_and_survives_a_restart(t
             and "prod:PLNPOSTPAID" in json.dumps(again.api.sent("editMessageText", CUSTOMER)[-1].params),
             what="the products of the category",
         )
+
+
+# -- the PTB tables: one definition, in the migrations ---------------------------------------------
+# What storage/persistence.py created itself before v6 (no CHECK on kind, state NOT NULL).
+OLD_PERSISTENCE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS ptb_data (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, "
+    "PRIMARY KEY (kind, key))",
+    "CREATE TABLE IF NOT EXISTS ptb_conversations (name TEXT NOT NULL, key TEXT NOT NULL, "
+    "state TEXT NOT NULL, PRIMARY KEY (name, key))",
+    "CREATE TABLE IF NOT EXISTS telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL)",
+)
+PTB_TABLES = ("ptb_data", "ptb_conversations", "telegram_updates")
+
+
+def _schema(db: Any) -> dict[str, str]:
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").fetchall()
+    return dict(rows)
+
+
+def test_the_persistence_creates_no_table_the_migrations_make_them(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "loket.sqlite3")
+    made = _schema(db)
+    assert set(PTB_TABLES) <= set(made)
+    SQLitePersistence(db)
+    assert _schema(db) == made
+    assert "CHECK (kind IN ('user', 'chat', 'bot'))" in made["ptb_data"]
+    assert "state TEXT NOT NULL" in made["ptb_conversations"]
+    assert "telegram_updates_received" in made
+    fresh = open_database(tmp_path / "other.sqlite3")  # a path opens (and migrates) the database
+    assert _schema(SQLitePersistence(tmp_path / "other.sqlite3").conn) == _schema(fresh)
+
+
+@pytest.mark.parametrize("made_by", ["old persistence before v2", "migration v2"])
+def test_existing_ptb_tables_get_the_one_definition_and_keep_their_rows(tmp_path: Path, made_by: str) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = connect(path)
+    if made_by == "migration v2":
+        migrate(old, target=5)
+        old.execute(OLD_PERSISTENCE_SCHEMA[2])  # the persistence made this one
+    else:
+        migrate(old, target=1)
+        for statement in OLD_PERSISTENCE_SCHEMA:
+            old.execute(statement)
+    old.execute("INSERT INTO ptb_data VALUES ('user', '1001', '{\"pay_category\": \"pln\"}')")
+    old.execute("INSERT INTO ptb_conversations VALUES ('pay', '[1001, 1001]', '1')")
+    old.execute("INSERT INTO telegram_updates VALUES (42, '2026-03-01T03:00:00+00:00')")
+    old.conn.close()
+    db = open_database(path)
+    assert schema_version(db) == LATEST_VERSION
+    reference = _schema(open_database(tmp_path / "new.sqlite3"))
+    now = _schema(db)
+    for table in PTB_TABLES:
+        assert now[table] == reference[table], table
+    assert db.execute("SELECT * FROM ptb_data").fetchall() == [("user", "1001", '{"pay_category": "pln"}')]
+    assert db.execute("SELECT * FROM ptb_conversations").fetchall() == [("pay", "[1001, 1001]", "1")]
+    assert not SQLitePersistence(db).first_delivery(42)  # still known as handled
