@@ -19,7 +19,7 @@ import pytest
 
 from bot.billers import make_biller
 from bot.payments.models import TxState
-from bot.playground.emulator import BotApiEmulator
+from bot.playground import BotApiEmulator
 from bot.telegram.app import BotRunner
 from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
 from storage.persistence import SQLitePersistence

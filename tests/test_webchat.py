@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.playground import BotApiEmulator, EmulatorError, SimulatedUser
-from bot.playground.emulator import WEBCHAT_DIR
+from bot.playground.botapi import WEBCHAT_DIR
 
 TOKEN = "5151:WEBCHAT"
 USER = 20001
@@ -256,19 +256,6 @@ async def test_chats_are_private_per_user(client: httpx.AsyncClient) -> None:
     assert [m["plain"] for m in mine["messages"]] == ["for 20001"]
     negative = await bot_call(client, "sendMessage", chat_id=-100, text="group?")
     assert negative == {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-
-
-async def test_document_is_downloadable_from_the_page(client: httpx.AsyncClient) -> None:
-    files = {"document": ("struk.txt", b"STRUK 123", "text/plain")}
-    sent = (
-        await client.post(
-            f"/bot{TOKEN}/sendDocument", data={"chat_id": str(USER), "caption": "Struk"}, files=files
-        )
-    ).json()
-    file_id = sent["result"]["document"]["file_id"]
-    download = await client.get(f"/chat/api/file/{file_id}")
-    assert download.status_code == 200 and download.content == b"STRUK 123"
-    assert (await client.get("/chat/api/file/nope")).status_code == 404
 
 
 async def test_page_and_static_files_are_served(client: httpx.AsyncClient) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.config import BillerName, Settings
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from storage.db import DatabaseUnusable
 
 DEMO_USER_ID = 20001  # the web chat's default user
