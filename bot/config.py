@@ -30,6 +30,7 @@ class BillerName(StrEnum):
 
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes '²' and '٥'
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _int_list(value: object) -> list[int]:
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
 
     # -- money and payments ----------------------------------------------------------------
     database_path: Path = Field(Path("./data/loket.sqlite3"), alias="DATABASE_PATH")
+    # how long a write waits on the event loop for a lock another program holds (a backup, an
+    # sqlite3 shell) before the user is asked to try again; every chat waits meanwhile
+    database_busy_timeout_ms: int = Field(300, alias="DATABASE_BUSY_TIMEOUT_MS", ge=1, le=30_000)
     markup: int = Field(0, alias="MARKUP", ge=0, strict=False)
     status_poll_intervals: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS),
@@ -168,6 +172,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
             raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        """Telegram's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -."""
+        if value.get_secret_value() and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram allows only A-Z, a-z, 0-9, _ and - in it, 1 to 256 characters")
         return value
 
     @model_validator(mode="after")

@@ -56,6 +56,7 @@ from bot.payments.models import (
     WalletEntry,
 )
 from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
+from storage.db import is_busy
 
 if TYPE_CHECKING:
     from bot.payments.service import Alarm, Observer, PaymentService
@@ -115,5 +116,6 @@ __all__ = [
     "User",
     "Verdict",
     "WalletEntry",
+    "is_busy",
     "make_biller",
 ]

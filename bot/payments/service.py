@@ -53,6 +53,7 @@ from bot.payments.models import (
 from bot.payments.resolve import Resolution
 from bot.payments.resolve import resolve as resolve_payment
 from bot.payments.states import transition
+from storage.db import when_free
 from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class PaymentService:
                 log.exception("observer failed for %s", tx.ref_id)
                 error = type(failure).__name__
         if tx.is_final:
-            self.ledger.record_notice(tx.ref_id, tx.state, not error, error, self._now())
+            await when_free(self.ledger.record_notice, tx.ref_id, tx.state, not error, error, self._now())
 
     def _retell_due(self, attempts: int, last: datetime | None, settled: datetime, now: datetime) -> bool:
         """An untold outcome is tried again after RETELL_FIRST seconds, then ever more slowly."""
@@ -390,7 +391,9 @@ class PaymentService:
 
     async def _record(self, ref_id: str, result: PaymentResult, cause: str) -> Transaction:
         """Store a pay or status answer; notify observers after the commit when it matters."""
-        tx, tell = self._apply_answer(ref_id, result, cause)
+        # A lock another program holds (a backup, an sqlite3 shell) must not lose the answer to a
+        # payment already sent: tried again without holding up the other chats.
+        tx, tell = await when_free(self._apply_answer, ref_id, result, cause)
         if tell:
             await self._notify(tx)
         if self.needs_reconciling(tx, result):

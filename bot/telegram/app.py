@@ -35,6 +35,8 @@ from bot.telegram.texts import DEFAULT_LANG, TEXTS
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from storage.db import InstanceLock
+
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "bayar", "history", "saldo", "help", "lang")
@@ -118,14 +120,20 @@ class BotRunner:
         self.request = request
         self.application: LoketApplication | None = None
         self._db: Database | None = None
+        self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        from storage.db import open_database
+        from storage.db import lock_database, open_database
         from storage.persistence import SQLitePersistence
 
-        self._db = open_database(self.settings.database_path)
+        # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
+        # payment whose answer is still on its way lives in this process's memory.
+        self._lock = lock_database(self.settings.database_path)
+        self._db = open_database(
+            self.settings.database_path, busy_timeout_ms=self.settings.database_busy_timeout_ms
+        )
         if self.service is None:
             from bot.payments import PaymentService, make_biller
             from storage.ledger import Ledger
@@ -197,6 +205,9 @@ class BotRunner:
             with contextlib.suppress(Exception):
                 self._db.conn.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def run_bot(settings: Settings) -> int:
@@ -209,6 +220,8 @@ def run_bot(settings: Settings) -> int:
         )
         return 2
 
+    from storage.db import DatabaseUnusable
+
     async def main() -> int:
         runner = BotRunner(settings)
         stop = asyncio.Event()
@@ -218,6 +231,10 @@ def run_bot(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             await runner.start()
+        except DatabaseUnusable as error:  # one line naming the file, not a traceback
+            print(f"DATABASE_PATH: {error}", file=sys.stderr)
+            await runner.stop()
+            return 2
         except InvalidToken as error:
             print(str(error), file=sys.stderr)
             await runner.stop()

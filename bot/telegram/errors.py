@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.payments import is_busy
 from bot.telegram.context import LoketContext
 from bot.telegram.messages import HTML, answer
 from bot.telegram.texts import DEFAULT_LANG, norm_lang, t
@@ -18,7 +19,11 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: LoketContext) -> None:
     """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong,
     in their own language (the one they picked with /lang, else Telegram's)."""
-    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    busy = context.error is not None and is_busy(context.error)
+    if busy:  # another program holds a lock on the database: nothing is wrong with the bot
+        log.warning("database busy: the user is asked to try again")
+    else:
+        log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         lang = DEFAULT_LANG
         user = update.effective_user
@@ -33,5 +38,5 @@ async def on_error(update: object, context: LoketContext) -> None:
                 await answer(update.callback_query)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, t(lang, "error_generic"), parse_mode=HTML
+                update.effective_chat.id, t(lang, "db_busy" if busy else "error_generic"), parse_mode=HTML
             )

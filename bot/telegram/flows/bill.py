@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
@@ -31,6 +32,7 @@ from bot.payments import (
     TransactionNotFound,
     TxState,
     UnknownProduct,
+    is_busy,
 )
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
@@ -108,9 +110,21 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         await edit(query, t(lang, "processing", ref=tx.ref_id))
     except BadRequest as error:  # the message went away; the outcome is sent anew below
         log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
-    context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
     try:
+        context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
         tx = await context.service.pay(ref, user_id)
+    except sqlite3.OperationalError as error:
+        if not is_busy(error):
+            raise
+        # Another program holds a lock on the database (a backup, an sqlite3 shell). A payment
+        # not recorded was not sent: its bill and buttons come back. Else it shows its state.
+        now = context.service.get(ref, user_id)
+        if TxState(now.state) is TxState.INQUIRED:
+            text = render.bill_text(lang, now, context.service.balance(user_id))
+            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), keyboards.bill(lang, now))
+        else:
+            await edit(query, render.outcome_text(lang, now))
+        return
     except NotPayable as error:
         await edit(query, render.outcome_text(lang, error.transaction))
         return
