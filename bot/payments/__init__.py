@@ -55,6 +55,16 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.prices import (
+    ALL,
+    ROLES,
+    InvalidPriceRule,
+    PriceBook,
+    PriceChange,
+    PriceRule,
+    ProductOff,
+    subject_of,
+)
 from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
 
 if TYPE_CHECKING:
@@ -72,11 +82,13 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ALL",
     "FINAL_STATES",
     "MAX_MONTHS",
     "MAX_RUPIAH",
     "NOTE_MAX",
     "OPEN_PAYMENT_STATES",
+    "ROLES",
     "Alarm",
     "Bill",
     "BillBeingPaid",
@@ -93,6 +105,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidCustomerNumber",
     "InvalidMonths",
+    "InvalidPriceRule",
     "NotPayable",
     "NotResolvable",
     "NumberRule",
@@ -101,7 +114,11 @@ __all__ = [
     "PaymentError",
     "PaymentResult",
     "PaymentService",
+    "PriceBook",
+    "PriceChange",
+    "PriceRule",
     "Product",
+    "ProductOff",
     "Reason",
     "Resolution",
     "ResolveNoteMissing",
@@ -116,4 +133,5 @@ __all__ = [
     "Verdict",
     "WalletEntry",
     "make_biller",
+    "subject_of",
 ]
