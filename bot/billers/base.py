@@ -84,6 +84,7 @@ class Product(BaseModel):
     provider_code: str = ""  # the code the provider wants, when it differs from `code`
     number_rule: NumberRule = Field(default_factory=NumberRule)
     needs_month: bool = False  # BPJS: months to pay (1 to MAX_MONTHS), sent at inquiry
+    listed: bool = True  # in the guided menus; a provider's own code a reseller may type is not
 
     @property
     def biller_code(self) -> str:

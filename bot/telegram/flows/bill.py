@@ -26,6 +26,7 @@ from bot.payments import (
     InvalidCustomerNumber,
     InvalidMonths,
     NotPayable,
+    ProductOff,
     Reason,
     Transaction,
     TransactionNotFound,
@@ -64,6 +65,8 @@ async def inquire(
     except UnknownProduct:
         codes = ", ".join(context.catalogue.codes)
         await context.reply(t(lang, "unknown_product", product=code, codes=codes))
+    except ProductOff:
+        await context.reply(t(lang, "product_off", product=code.upper()))
     except InvalidCustomerNumber as error:
         await context.reply(render.number_refusal(lang, error, number))
         return None, True
