@@ -22,7 +22,7 @@ from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, C
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.payments import Biller, PaymentService
+from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
@@ -55,7 +55,8 @@ def build_application(
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
-    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off))
+    sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket})

@@ -25,7 +25,9 @@ from bot.payments import (
     InsufficientBalance,
     InvalidCustomerNumber,
     InvalidMonths,
+    NoProviderCode,
     NotPayable,
+    PrepaidProduct,
     ProductOff,
     Reason,
     Transaction,
@@ -62,6 +64,10 @@ async def inquire(
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
     try:
         return await context.service.inquire(context.user_id, code, number, months=months), False
+    except PrepaidProduct:
+        await context.reply(t(lang, "product_prepaid", product=code.upper()))
+    except NoProviderCode:
+        await context.reply(t(lang, "product_no_code", product=code.upper()))
     except UnknownProduct:
         codes = ", ".join(context.catalogue.codes)
         await context.reply(t(lang, "unknown_product", product=code, codes=codes))

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import filters
 
 from bot.payments import ALL, ROLES, InvalidPriceRule, PriceRule, subject_of
+from bot.telegram.catalogue_news import refresh_catalogue, report_text
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.grammar import AmountError, parse_amount
@@ -148,6 +149,10 @@ async def products(update: Update, context: LoketContext) -> None:
         else:
             state = t(lang, "products_on" if enabled else "products_off")
             await context.reply(t(lang, "products_already", code=product.code, state=state))
+        return
+    if verb == "refresh" and len(args) == 1:
+        report = await refresh_catalogue(context.loket_application, tell=False)
+        await context.reply(report_text(lang, report) if report else t(lang, "catalogue_static"))
         return
     await context.reply(t(lang, "usage_products"))
 
