@@ -46,15 +46,6 @@ ID: dict[str, str] = {
     "catalogue_missing": "Tanpa kode biller: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES salah: {items}",
     "catalogue_static": "Biller ini tidak punya daftar produk untuk dimuat.",
-    "btn_more": "Berikutnya ▶",
-    "btn_less": "◀ Sebelumnya",
-    "btn_search": "🔎 Cari",
-    "search_ask": "Ketik sebagian nama {category} yang dicari (mis. <i>bogor</i>):",
-    "search_none": "Tidak ada {category} yang cocok dengan “{words}”.",
-    "search_found": "{count} hasil untuk “{words}”:",
-    "stats_margin_title": "<b>Margin per produk</b>",
-    "stats_margin_line": "{product}: {count}× volume {volume}, laba {profit}",
-    "report_paid": "Dibayar ke Loket: {amount} (tagihan {bill} + markup {markup})",
 }
 
 EN: dict[str, str] = {
@@ -100,13 +91,4 @@ EN: dict[str, str] = {
     "catalogue_missing": "Without a biller code: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES is wrong: {items}",
     "catalogue_static": "This biller has no product list to load.",
-    "btn_more": "Next ▶",
-    "btn_less": "◀ Previous",
-    "btn_search": "🔎 Search",
-    "search_ask": "Type part of the {category} name you are looking for (e.g. <i>bogor</i>):",
-    "search_none": "No {category} matches “{words}”.",
-    "search_found": "{count} results for “{words}”:",
-    "stats_margin_title": "<b>Margin per product</b>",
-    "stats_margin_line": "{product}: {count}× volume {volume}, profit {profit}",
-    "report_paid": "Paid to Loket: {amount} (bill {bill} + markup {markup})",
 }
