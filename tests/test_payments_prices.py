@@ -77,8 +77,8 @@ async def test_reseller_and_customer_pay_what_each_confirmed(tmp_path: Path) -> 
     biller = FakeBiller()
     service = make_service(tmp_path / "l.sqlite3", biller)
     service.set_role(ADMIN, USER, Role.RESELLER)
-    service.prices.set(ADMIN, ALL, "role:customer", 3000)
-    service.prices.set(ADMIN, CODE, "role:reseller", 500)
+    service.prices.set_rule(ADMIN, ALL, "role:customer", 3000)
+    service.prices.set_rule(ADMIN, CODE, "role:reseller", 500)
     for user in (USER, OTHER):
         service.top_up(ADMIN, user, 1_000_000)
     reseller = await service.inquire(USER, CODE, NUMBER)
@@ -95,11 +95,11 @@ async def test_reseller_and_customer_pay_what_each_confirmed(tmp_path: Path) -> 
 async def test_a_price_change_after_the_bill_does_not_change_the_debit(tmp_path: Path) -> None:
     service = make_service(tmp_path / "l.sqlite3", FakeBiller())
     service.top_up(ADMIN, USER, 1_000_000)
-    service.prices.set(ADMIN, CODE, "role:customer", 2000)
+    service.prices.set_rule(ADMIN, CODE, "role:customer", 2000)
     tx = await service.inquire(USER, CODE, NUMBER)
     assert tx.amount == 102_000
-    service.prices.set(ADMIN, CODE, "role:customer", 9000)
-    service.prices.set(ADMIN, CODE, f"user:{USER}", 0)
+    service.prices.set_rule(ADMIN, CODE, "role:customer", 9000)
+    service.prices.set_rule(ADMIN, CODE, f"user:{USER}", 0)
     assert service.prices.markup_for(CODE, USER) == 0
     paid = await service.pay(tx.ref_id, USER)
     assert paid.state is TxState.SUCCESS and paid.amount == 102_000
@@ -110,9 +110,9 @@ async def test_a_price_change_after_the_bill_does_not_change_the_debit(tmp_path:
 async def test_each_change_is_an_appended_event(tmp_path: Path) -> None:
     service = make_service(tmp_path / "l.sqlite3", FakeBiller())
     book = service.prices
-    book.set(ADMIN, "telkompstn", "role:reseller", 700)
-    book.set(ADMIN, CODE, "role:reseller", 900)
-    book.set(ADMIN, CODE, "role:reseller", None)  # removed: the default again
+    book.set_rule(ADMIN, "telkompstn", "role:reseller", 700)
+    book.set_rule(ADMIN, CODE, "role:reseller", 900)
+    book.set_rule(ADMIN, CODE, "role:reseller", None)  # removed: the default again
     assert [(c.product, c.old, c.new, c.actor_id) for c in book.changes()] == [
         (CODE, 900, None, ADMIN),
         (CODE, 700, 900, ADMIN),
@@ -128,14 +128,14 @@ async def test_each_change_is_an_appended_event(tmp_path: Path) -> None:
 def test_only_operators_change_prices_and_amounts_are_whole_rupiah(tmp_path: Path) -> None:
     service = make_service(tmp_path / "l.sqlite3", FakeBiller())
     with pytest.raises(PermissionError):
-        service.prices.set(USER, ALL, "role:customer", 1)
+        service.prices.set_rule(USER, ALL, "role:customer", 1)
     with pytest.raises(PermissionError):
         service.prices.switch(USER, CODE, False)
     for bad in (-1, 1.5, True, 10**13):
         with pytest.raises(InvalidPriceRule):
-            service.prices.set(ADMIN, ALL, "role:customer", bad)  # type: ignore[arg-type]
+            service.prices.set_rule(ADMIN, ALL, "role:customer", bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidPriceRule):
-        service.prices.set(ADMIN, ALL, "role:admin", 1)
+        service.prices.set_rule(ADMIN, ALL, "role:admin", 1)
     assert service.prices.changes() == []
 
 

@@ -172,7 +172,7 @@ class PriceBook:
             raise ProductOff(product)
         return self.markup_for(product, user_id)
 
-    def set(self, actor_id: int, product: str, subject: str, markup: int | None) -> PriceChange:
+    def set_rule(self, actor_id: int, product: str, subject: str, markup: int | None) -> PriceChange:
         """Set (or, with None, remove) the markup of a rule; an appended event names who and when."""
         self._require_admin(actor_id)
         if markup is not None and (

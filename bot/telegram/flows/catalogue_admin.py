@@ -96,7 +96,7 @@ async def price(update: Update, context: LoketContext) -> None:
     except AmountError:
         await context.reply(t(lang, "price_bad_amount"))
         return
-    change = context.service.prices.set(context.user_id, product_word, subject, markup)
+    change = context.service.prices.set_rule(context.user_id, product_word, subject, markup)
     values = {
         "product": _product_text(lang, change.product),
         "subject": _subject_text(lang, change.subject),
