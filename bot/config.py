@@ -29,6 +29,7 @@ class BillerName(StrEnum):
     AYOCONNECT = "ayoconnect"
 
 
+_CODE = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes '²' and '٥'
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     ayoconnect_partner_id: str = Field("", alias="AYOCONNECT_PARTNER_ID")
     ayoconnect_api_secret: SecretStr = Field(SecretStr(""), alias="AYOCONNECT_API_SECRET")
     ayoconnect_base_url: str = Field(AYOCONNECT_SANDBOX_URL, alias="AYOCONNECT_BASE_URL")
+    # Loket code -> Ayoconnect product code, overriding the match on the partner's product list
+    ayoconnect_product_codes: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, alias="AYOCONNECT_PRODUCT_CODES"
+    )
     biller_timeout: float = Field(30.0, alias="BILLER_TIMEOUT", gt=0)
 
     # -- the built-in sandbox biller -------------------------------------------------------
@@ -127,6 +132,23 @@ class Settings(BaseSettings):
                 raise ValueError("must be a whole number, 0 for no limit")
             return int(text)
         return value
+
+    @field_validator("ayoconnect_product_codes", mode="before")
+    @classmethod
+    def _product_codes(cls, value: object) -> dict[str, str]:
+        """`TELKOMPSTN=TLKMINDH,HPTSEL=TSELHALO` (codes are letters, digits, `.`, `_`, `-`)."""
+        if isinstance(value, dict):
+            return {str(k).upper(): str(v) for k, v in value.items()}
+        codes: dict[str, str] = {}
+        for part in str(value or "").split(","):
+            if not part.strip():
+                continue
+            ours, _, theirs = part.partition("=")
+            ours, theirs = ours.strip().upper(), theirs.strip()
+            if not _CODE.fullmatch(ours) or not _CODE.fullmatch(theirs):
+                raise ValueError("write LOKETCODE=PROVIDERCODE pairs, comma-separated, e.g. HPTSEL=TSELHALO")
+            codes[ours] = theirs
+        return codes
 
     @field_validator("admin_ids", mode="before")
     @classmethod

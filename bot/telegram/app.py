@@ -22,11 +22,11 @@ from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, C
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.payments import Biller, PaymentService
+from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
-from bot.telegram.flows import account, bill, fallback, guided, operator, reseller
+from bot.telegram.flows import account, bill, catalogue_admin, fallback, guided, operator, reseller
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -57,7 +57,8 @@ def build_application(
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
-    loket = Loket(service, settings, Catalogue(biller.products()))
+    sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket})
@@ -89,6 +90,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
     application.add_handlers(operator.handlers(admin_ids))
+    application.add_handlers(catalogue_admin.handlers(admin_ids))
     application.add_handlers(reseller.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)

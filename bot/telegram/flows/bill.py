@@ -26,7 +26,10 @@ from bot.payments import (
     InsufficientBalance,
     InvalidCustomerNumber,
     InvalidMonths,
+    NoProviderCode,
     NotPayable,
+    PrepaidProduct,
+    ProductOff,
     Reason,
     Transaction,
     TransactionNotFound,
@@ -63,9 +66,15 @@ async def inquire(
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
     try:
         return await context.service.inquire(context.user_id, code, number, months=months), False
+    except PrepaidProduct:
+        await context.reply(t(lang, "product_prepaid", product=code.upper()))
+    except NoProviderCode:
+        await context.reply(t(lang, "product_no_code", product=code.upper()))
     except UnknownProduct:
         codes = ", ".join(context.catalogue.codes)
         await context.reply(t(lang, "unknown_product", product=code, codes=codes))
+    except ProductOff:
+        await context.reply(t(lang, "product_off", product=code.upper()))
     except InvalidCustomerNumber as error:
         await context.reply(render.number_refusal(lang, error, number))
         return None, True
