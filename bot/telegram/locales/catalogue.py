@@ -46,6 +46,13 @@ ID: dict[str, str] = {
     "catalogue_missing": "Tanpa kode biller: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES salah: {items}",
     "catalogue_static": "Biller ini tidak punya daftar produk untuk dimuat.",
+    "choose_product_page": "Pilih produk <b>{category}</b> (halaman {page} dari {pages}),\n"
+    "atau ketik sebagian namanya untuk mencari.",
+    "search_found": "Produk <b>{category}</b> yang cocok dengan “{query}” ({count}):",
+    "search_more": "{more} lainnya tidak tampil: ketik nama lebih lengkap.",
+    "search_none": "Tidak ada produk <b>{category}</b> yang cocok dengan “{query}”. "
+    "Ketik bagian nama yang lain, atau pilih dari daftar.",
+    "btn_all_products": "☰ Semua produk",
 }
 
 EN: dict[str, str] = {
@@ -91,4 +98,11 @@ EN: dict[str, str] = {
     "catalogue_missing": "Without a biller code: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES is wrong: {items}",
     "catalogue_static": "This biller has no product list to load.",
+    "choose_product_page": "Choose a <b>{category}</b> product (page {page} of {pages}),\n"
+    "or type part of its name to search.",
+    "search_found": "<b>{category}</b> products matching “{query}” ({count}):",
+    "search_more": "{more} more not shown: type more of the name.",
+    "search_none": "No <b>{category}</b> product matches “{query}”. "
+    "Type another part of the name, or pick from the list.",
+    "btn_all_products": "☰ All products",
 }
