@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.payments import Deposit, Resolution, Stats, Transaction, TxState, WalletEntry
+from bot.payments import Deposit, Resolution, Stats, Transaction, TxState, WalletEntry, held, paid
 from bot.telegram.render import age_text, jakarta_time, reason_text, rupiah, state_text, tx_line, wallet_line
 from bot.telegram.texts import Raw, t
 
 PENDING_SHOWN = 25  # /pending lines in one message
-REPORT_SHOWN = 40  # LAP lines in one message
+REPORT_SHOWN = 25  # LAP lines in one message (the latest; each up to ~150 characters)
 
 
 def wallet_text(lang: str, balance: int, entries: list[WalletEntry]) -> str:
@@ -58,10 +58,12 @@ def customer_status_text(lang: str, number: str, txs: list[Transaction]) -> str:
 
 
 def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
-    """LAP: a reseller's payments of a day, figures first, then the latest lines."""
+    """LAP: a reseller's payments of a day, figures first (what they paid: the bills + the markup
+    that applied to them = what was debited), then the latest lines, each with the same sum."""
     label = datetime.fromisoformat(stats.day).strftime("%d/%m/%Y")
     if not txs:
         return t(lang, "r_report_none", day=label)
+    done, waiting = paid(txs), held(txs)
     lines = [
         t(
             lang,
@@ -72,8 +74,17 @@ def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
             volume=rupiah(stats.volume),
             pending=stats.pending,
             failed=stats.failed,
-        )
+        ),
+        t(
+            lang,
+            "r_report_paid",
+            bill=rupiah(done.bill),
+            markup=rupiah(done.markup),
+            amount=rupiah(done.amount),
+        ),
     ]
+    if waiting.count:
+        lines.append(t(lang, "r_report_held", amount=rupiah(waiting.amount), count=waiting.count))
     shown = txs[-REPORT_SHOWN:]  # the latest, oldest first
     if len(txs) > len(shown):
         lines.append(t(lang, "r_report_more", more=len(txs) - len(shown)))
@@ -85,6 +96,8 @@ def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
             ref=tx.ref_id,
             product=tx.product_code,
             number=tx.customer_number,
+            bill=rupiah(tx.bill_total),
+            markup=rupiah(tx.markup),
             amount=rupiah(tx.amount),
             state=state_text(lang, tx.state),
         )
