@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.payments import Deposit, Resolution, Stats, Transaction, TxState, WalletEntry, held, paid
+from bot.payments import (
+    Deposit,
+    ProductMargin,
+    Resolution,
+    Stats,
+    Transaction,
+    TxState,
+    WalletEntry,
+    held,
+    paid,
+)
 from bot.telegram.render import age_text, jakarta_time, reason_text, rupiah, state_text, tx_line, wallet_line
 from bot.telegram.texts import Raw, t
 
 PENDING_SHOWN = 25  # /pending lines in one message
+MARGINS_SHOWN = 20  # /stats: products with a margin line, the largest margins first
 REPORT_SHOWN = 25  # LAP lines in one message (the latest; each up to ~150 characters)
 
 
@@ -124,9 +135,10 @@ def resolution_text(lang: str, done: Resolution) -> str:
     )
 
 
-def stats_text(lang: str, s: Stats) -> str:
-    """/stats: the day's figures for the operator."""
-    return t(
+def stats_text(lang: str, s: Stats, margins: list[ProductMargin] | None = None) -> str:
+    """/stats: the day's figures for the operator, then the margin per product (from the core's
+    figures), each saying whether it counts the biller's cost or the bill total."""
+    text = t(
         lang,
         "stats",
         day=s.day,
@@ -137,6 +149,29 @@ def stats_text(lang: str, s: Stats) -> str:
         volume=rupiah(s.volume),
         profit=rupiah(s.profit),
     )
+    if margins is None:
+        return text
+    if not margins:
+        return "\n".join([text, t(lang, "stats_margin_none")])
+    shown = margins[:MARGINS_SHOWN]
+    lines = [text, t(lang, "stats_margin_title")]
+    lines += [
+        t(
+            lang,
+            "stats_margin_line",
+            code=m.product_code,
+            name=m.product_name,
+            count=m.count,
+            paid=rupiah(m.paid),
+            taken=rupiah(m.taken),
+            margin=rupiah(m.margin),
+            basis=Raw(t(lang, f"stats_basis_{m.basis}", by_cost=m.by_cost, count=m.count)),
+        )
+        for m in shown
+    ]
+    if len(margins) > len(shown):
+        lines.append(t(lang, "stats_margin_more", more=len(margins) - len(shown)))
+    return "\n".join(lines)
 
 
 def deposit_text(lang: str, deposit: Deposit | None) -> str:

@@ -53,6 +53,14 @@ ID: dict[str, str] = {
     "search_none": "Tidak ada produk <b>{category}</b> yang cocok dengan “{query}”. "
     "Ketik bagian nama yang lain, atau pilih dari daftar.",
     "btn_all_products": "☰ Semua produk",
+    "stats_margin_title": "<b>Margin per produk</b> (dibayar pengguna − diambil biller):",
+    "stats_margin_none": "Margin per produk: belum ada pembayaran sukses.",
+    "stats_margin_line": "<code>{code}</code> {name} ×{count}: dibayar {paid} − biller {taken} = "
+    "<b>{margin}</b> {basis}",
+    "stats_margin_more": "(… {more} produk lain dengan margin lebih kecil)",
+    "stats_basis_cost": "(biaya dari biller)",
+    "stats_basis_bill": "(dari total tagihan: biller tidak menyebut biayanya)",
+    "stats_basis_mixed": "(biaya biller {by_cost} dari {count}, selebihnya total tagihan)",
 }
 
 EN: dict[str, str] = {
@@ -105,4 +113,12 @@ EN: dict[str, str] = {
     "search_none": "No <b>{category}</b> product matches “{query}”. "
     "Type another part of the name, or pick from the list.",
     "btn_all_products": "☰ All products",
+    "stats_margin_title": "<b>Margin per product</b> (paid by the users − taken by the biller):",
+    "stats_margin_none": "Margin per product: no successful payment yet.",
+    "stats_margin_line": "<code>{code}</code> {name} ×{count}: paid {paid} − biller {taken} = "
+    "<b>{margin}</b> {basis}",
+    "stats_margin_more": "(… {more} more products with a smaller margin)",
+    "stats_basis_cost": "(the biller's cost)",
+    "stats_basis_bill": "(from the bill total: the biller did not tell its cost)",
+    "stats_basis_mixed": "(the biller's cost for {by_cost} of {count}, the bill total for the rest)",
 }
