@@ -158,7 +158,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return {int(key): value for key, value in self._load("chat").items()}
 
     async def get_bot_data(self) -> dict[Any, Any]:
-        return self._load("bot").get("", {})
+        data: dict[Any, Any] = self._load("bot").get("", {})
+        return data
 
     async def get_callback_data(self) -> CDCData | None:
         return None

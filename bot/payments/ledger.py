@@ -215,7 +215,9 @@ class Ledger:
         )
         return cursor.rowcount == 1
 
-    def _transactions(self, where: str, params: list[Any], order: str, limit: int, offset: int = 0):
+    def _transactions(
+        self, where: str, params: list[Any], order: str, limit: int, offset: int = 0
+    ) -> list[Transaction]:
         rows = self.db.query(
             f"SELECT * FROM transactions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
             [*params, limit, offset],
@@ -281,7 +283,8 @@ class Ledger:
 
     def paid_between(self, start: datetime, end: datetime, user_id: int | None = None) -> list[Transaction]:
         """Payments started in [start, end), everyone's or one user's, oldest first."""
-        where, params = "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?", [ts(start), ts(end)]
+        where = "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?"
+        params: list[Any] = [ts(start), ts(end)]
         if user_id is not None:
             where, params = where + " AND user_id = ?", [*params, user_id]
         return self._transactions(where, params, "paid_at", 1_000_000)

@@ -189,7 +189,7 @@ class PaymentService:
         if attempts >= RETELL_MAX_ATTEMPTS:
             return False
         wait = min(RETELL_FIRST * 2 ** max(attempts - 1, 0), RETELL_LONGEST)
-        return (now - (last or settled)).total_seconds() >= wait
+        return bool((now - (last or settled)).total_seconds() >= wait)
 
     async def retell(self) -> int:
         """Tell owners the outcomes they have not heard of: a crash right after the settlement, or
