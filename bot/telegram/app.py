@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.billers.base import Biller
 from bot.config import Settings
+from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
 from bot.telegram.handlers import LoketHandlers, make_alarm, make_observer, register
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -97,6 +98,7 @@ class BotRunner:
         self._db: Any = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
+        self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets, the HTTP server
 
     async def start(self) -> None:
         from storage.db import open_database
@@ -112,6 +114,8 @@ class BotRunner:
                 self.biller = make_biller(self.settings)
                 self._own_biller = True
             self.service = PaymentService(Ledger(self._db), self.biller, self.settings)
+        self.money_in = MoneyInRuntime(self.settings, self.service, self._db)
+        await self.money_in.start()  # MoneyInStartError when HTTP_PORT is taken: before Telegram
         app = build_application(
             self.settings,
             self.service,
@@ -152,6 +156,8 @@ class BotRunner:
             if recovered:
                 log.info("resumed %d pending payment(s) after restart", len(recovered))
         self.service.start()
+        if self.money_in is not None:
+            await self.money_in.recover()
 
     async def stop(self) -> None:
         if self._recovery is not None:
@@ -166,6 +172,8 @@ class BotRunner:
             if app.running:
                 await app.stop()
             await app.shutdown()
+        if self.money_in is not None:
+            await self.money_in.stop()
         if self.service is not None:
             await self.service.stop()
         if self._own_biller and self.biller is not None:
@@ -196,6 +204,10 @@ def run_bot(settings: Settings) -> int:
         try:
             await runner.start()
         except InvalidToken as error:
+            print(str(error), file=sys.stderr)
+            await runner.stop()
+            return 2
+        except MoneyInStartError as error:
             print(str(error), file=sys.stderr)
             await runner.stop()
             return 2
