@@ -132,6 +132,7 @@ class QrisPayments:
         clock: Callable[[], datetime] = _utcnow,
         poll_every: int = POLL_EVERY,
         poll_tick: float = POLL_TICK,
+        not_found_grace: float = NOT_FOUND_GRACE,
     ) -> None:
         self.payments = payments
         self.gateway = gateway
@@ -140,6 +141,7 @@ class QrisPayments:
         self._now = clock
         self.poll_every = poll_every
         self.poll_tick = poll_tick
+        self.not_found_grace = not_found_grace
         self._observers: list[IntentObserver] = []
         self._alarms: list[AlarmCallback] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -371,7 +373,7 @@ class QrisPayments:
             self.store.record_message(order_id, "charge", "create", "PENDING", charge.raw, now)
             current = self.store.get_intent(order_id)
             assert current is not None
-            fields = {
+            fields: dict[str, Any] = {
                 "gateway_ref": charge.gateway_ref,
                 "qr_string": charge.qr_string,
                 "qr_url": charge.qr_url,
@@ -474,7 +476,7 @@ class QrisPayments:
                 )
             return intent
         if outcome is GatewayOutcome.NOT_FOUND and state is IntentState.CREATED:
-            if (now - intent.created_at).total_seconds() >= NOT_FOUND_GRACE:
+            if (now - intent.created_at).total_seconds() >= self.not_found_grace:
                 return self._move(
                     intent, IntentState.FAILED, cause=cause, now=now, reason="not_charged",
                     message="the gateway never received the charge",

@@ -179,7 +179,7 @@ class MoneyInStore:
 
     def _intents(
         self, where: str, params: list[Any], order: str = "created_at, order_id", limit: int = 10_000
-    ):
+    ) -> list[PaymentIntent]:
         rows = self.db.query(
             f"SELECT * FROM payment_intents WHERE {where} ORDER BY {order} LIMIT ?",  # noqa: S608
             [*params, limit],
