@@ -183,7 +183,12 @@ def test_make_gateway_follows_the_settings():
     real = make_gateway(
         Settings(_env_file=None, PAYMENT_GATEWAY="midtrans", MIDTRANS_SERVER_KEY="SB-Mid-server-x")  # type: ignore[call-arg]
     )
-    assert real is not None and real.name == "midtrans" and real.simulator is None
+    assert real is not None and real.name == "midtrans-sandbox" and real.simulator is None  # an SB- key
+    production = make_gateway(
+        Settings(_env_file=None, PAYMENT_GATEWAY="midtrans", MIDTRANS_SERVER_KEY="Mid-server-x",  # type: ignore[call-arg]
+                 MIDTRANS_BASE_URL="https://api.midtrans.com", ALLOW_SANDBOX_MIX="true")
+    )  # fmt: skip
+    assert production is not None and production.name == "midtrans"
 
 
 @pytest.mark.e2e

@@ -554,3 +554,24 @@ async def test_a_payment_made_while_loket_was_down_is_found_at_start(world):
     await world.money.recover()
     assert world.qris.get(intent.order_id, USER).state is IntentState.PAID
     assert world.service.balance(USER) == 40_000
+
+
+async def test_another_gateways_intents_are_never_asked_paid_or_notified(world):
+    """A database that ran with the sandbox, then with Midtrans: play orders stay play orders."""
+    intent = await world.qris.top_up(USER, 50_000)
+    tx = await inquire(world)
+    bill = await world.qris.pay_bill(USER, tx.ref_id)
+    world.qris._spawn = lambda coro: coro.close()
+    await world.sandbox.pay(bill.order_id)  # credited, its bill not paid yet
+    world.client.name = "midtrans"  # the same process now speaks to another gateway
+    before = snapshot(world.db)
+    world.clock.advance(3600)
+    await world.qris.poll_once()
+    await world.qris.recover()
+    assert (await world.qris.check(intent.order_id, USER)).state is IntentState.PENDING
+    assert (await world.qris.cancel(intent.order_id, USER)).state is IntentState.PENDING
+    note = {"order_id": intent.order_id, "status_code": "200", "gross_amount": "50000.00"}
+    note["signature_key"] = signature(intent.order_id, "200", "50000.00", SANDBOX_SERVER_KEY)
+    assert (await world.qris.on_notification(note)).status == 404
+    assert snapshot(world.db) == before
+    assert world.sandbox.status_requests[intent.order_id] == 0 and world.biller.pay_requests == {}

@@ -39,4 +39,6 @@ def make_gateway(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         base_url=settings.midtrans_base_url,
         public_url=settings.public_url,
         transport=transport,
+        # intents are tagged with it: a Midtrans sandbox order is never asked of production
+        name="midtrans-sandbox" if settings.gateway_is_test else "midtrans",
     )

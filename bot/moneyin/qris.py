@@ -147,6 +147,7 @@ class QrisPayments:
         self._tasks: set[asyncio.Task[None]] = set()
         self._bill_running: set[str] = set()
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._lock_users: dict[tuple[int, str], int] = {}
         self._last_check: dict[str, datetime] = {}
         self._poller: asyncio.Task[None] | None = None
 
@@ -307,16 +308,24 @@ class QrisPayments:
     ) -> PaymentIntent:
         if credit + self.settings.qris_fee > QRIS_MAX:
             raise AmountOutOfRange(credit, TOPUP_MIN, QRIS_MAX - self.settings.qris_fee)
-        lock = self._locks.setdefault((user_id, bill_ref or f"topup:{credit}"), asyncio.Lock())
-        async with lock:  # a double tap waits for the first charge, then gets its QR
-            shown = self.store.shown_intent(user_id, purpose.value, bill_ref, credit)
-            if (
-                shown is not None
-                and shown.expires_at
-                and shown.expires_at > self._now() + timedelta(minutes=1)
-            ):
-                return shown
-            return await self._create_and_charge(user_id, purpose, bill_ref, credit, notify or {})
+        key = (user_id, bill_ref or f"topup:{credit}")
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:  # a double tap waits for the first charge, then gets its QR
+                shown = self.store.shown_intent(user_id, purpose.value, bill_ref, credit)
+                if (
+                    shown is not None
+                    and shown.gateway == self._require_gateway().name
+                    and shown.expires_at
+                    and shown.expires_at > self._now() + timedelta(minutes=1)
+                ):
+                    return shown
+                return await self._create_and_charge(user_id, purpose, bill_ref, credit, notify or {})
+        finally:
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:
+                del self._lock_users[key], self._locks[key]
 
     async def _create_and_charge(
         self, user_id: int, purpose: Purpose, bill_ref: str | None, credit: int, notify: dict[str, Any]
@@ -656,7 +665,7 @@ class QrisPayments:
             log.warning("gateway notification unreadable: %s", bad)
             return NotifyAnswer(400, "not a notification")
         intent = self.store.get_intent(note.order_id)
-        if intent is None:
+        if intent is None or intent.gateway != self.gateway.name:  # never another gateway's order
             log.warning("gateway notification for unknown order %r", note.order_id[:60])
             return NotifyAnswer(404, "unknown order")
         with self.store.transaction():
@@ -676,14 +685,18 @@ class QrisPayments:
 
     async def check(self, order_id: str, user_id: int) -> PaymentIntent:
         """ "Sudah bayar? Cek": one status call (never a credit by itself), applied like any answer."""
-        self._require_gateway()
+        gateway = self._require_gateway()
         intent = self._visible(order_id, user_id)
-        if intent.state in {IntentState.PAID, IntentState.REVERSED}:
+        if intent.state in {IntentState.PAID, IntentState.REVERSED} or intent.gateway != gateway.name:
             return intent
         now = self._now()
         last = self._last_check.get(order_id)
         if last is not None and (now - last).total_seconds() < CHECK_GAP:
             return intent
+        if len(self._last_check) > 1000:
+            self._last_check = {
+                k: v for k, v in self._last_check.items() if (now - v).total_seconds() < CHECK_GAP
+            }
         self._last_check[order_id] = now
         return await self._ask_and_apply(intent, "check")
 
@@ -691,7 +704,7 @@ class QrisPayments:
         """ "Batal": cancelled at the gateway first; a payment that beat the cancel is credited."""
         gateway = self._require_gateway()
         intent = self._visible(order_id, user_id)
-        if intent.state not in OPEN_INTENT_STATES:
+        if intent.state not in OPEN_INTENT_STATES or intent.gateway != gateway.name:
             return intent
         effects = _Effects()
         answer = await gateway.cancel(order_id)
@@ -765,13 +778,13 @@ class QrisPayments:
         """Check every due open intent once; retry bill steps left over. Returns how many checked."""
         if self.gateway is None:
             return 0
-        due = self.store.due_intents(self._now())
+        due = self.store.due_intents(self._now(), self.gateway.name)
         for intent in due:
             try:
                 await self._ask_and_apply(intent, "poll")
             except Exception:
                 log.exception("status check of %s failed", intent.order_id)
-        for intent in self.store.bills_to_pay():
+        for intent in self.store.bills_to_pay(self.gateway.name):
             if intent.order_id not in self._bill_running:
                 self._spawn(self._pay_bill(intent.order_id))
         return len(due)
@@ -780,13 +793,14 @@ class QrisPayments:
         """At start-up: open intents are checked once (a notification may have come while Loket
         was down); bills paid by QRIS but not yet paid from the wallet are paid, once."""
         found: list[PaymentIntent] = []
-        if self.gateway is not None:
-            for intent in self.store.open_intents():
-                try:
-                    found.append(await self._ask_and_apply(intent, "recovery"))
-                except Exception:
-                    log.exception("recovery check of %s failed", intent.order_id)
-        for intent in self.store.bills_to_pay():
+        if self.gateway is None:  # the bills of paid intents wait for their gateway to be back
+            return found
+        for intent in self.store.open_intents(self.gateway.name):
+            try:
+                found.append(await self._ask_and_apply(intent, "recovery"))
+            except Exception:
+                log.exception("recovery check of %s failed", intent.order_id)
+        for intent in self.store.bills_to_pay(self.gateway.name):
             await self._pay_bill(intent.order_id)
             found.append(self.store.get_intent(intent.order_id) or intent)
         await self.drain()

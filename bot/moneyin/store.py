@@ -202,20 +202,25 @@ class MoneyInStore:
     def intents_of(self, user_id: int, limit: int = 10) -> list[PaymentIntent]:
         return self._intents("user_id = ?", [user_id], "created_at DESC, order_id DESC", limit)
 
-    def due_intents(self, now: datetime) -> list[PaymentIntent]:
+    def due_intents(self, now: datetime, gateway: str) -> list[PaymentIntent]:
+        """`gateway`'s intents to look at now (a sandbox's intents are never asked of production)."""
         return self._intents(
-            "state IN ('CREATED', 'PENDING', 'EXPIRED') AND flagged = 0"
+            "gateway = ? AND state IN ('CREATED', 'PENDING', 'EXPIRED') AND flagged = 0"
             " AND next_check_at IS NOT NULL AND next_check_at <= ?",
-            [ts(now)],
+            [gateway, ts(now)],
             "next_check_at, order_id",
         )
 
-    def open_intents(self) -> list[PaymentIntent]:
-        return self._intents("state IN ('CREATED', 'PENDING')", [])
+    def open_intents(self, gateway: str) -> list[PaymentIntent]:
+        return self._intents("gateway = ? AND state IN ('CREATED', 'PENDING')", [gateway])
 
-    def bills_to_pay(self) -> list[PaymentIntent]:
-        """Paid bill intents whose bill was not handed to the payment core yet."""
-        return self._intents("state IN ('PAID', 'REVERSED') AND bill_step = 'todo'", [], "paid_at, order_id")
+    def bills_to_pay(self, gateway: str) -> list[PaymentIntent]:
+        """`gateway`'s paid bill intents whose bill was not handed to the payment core yet."""
+        return self._intents(
+            "gateway = ? AND state IN ('PAID', 'REVERSED') AND bill_step = 'todo'",
+            [gateway],
+            "paid_at, order_id",
+        )
 
     def all_intents(self) -> list[PaymentIntent]:
         return self._intents("1 = 1", [])
