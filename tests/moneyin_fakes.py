@@ -21,6 +21,7 @@ class Counter:
         self.news: list[IntentNews] = []
         self.alarms: list[MoneyAlarm] = []
         self.answers: list[tuple[str, int]] = []  # (status word, HTTP status) of each delivery
+        self.crashed: list[str] = []  # notifications the handler raised on (a 500)
 
     async def on_news(self, news: IntentNews) -> None:
         self.news.append(news)
@@ -71,7 +72,11 @@ class World:
     async def _deliver(self, url: str, payload: dict[str, Any]) -> int:
         if not self.delivering:
             raise ConnectionError("Loket is down")
-        answer = await self.qris.on_notification(payload)
+        try:
+            answer = await self.qris.on_notification(payload)
+        except Exception as error:  # Loket's endpoint would answer 500: never expected
+            self.seen.crashed.append(repr(error))
+            raise
         self.seen.answers.append((payload.get("transaction_status", ""), answer.status))
         return answer.status
 

@@ -240,6 +240,7 @@ class MoneyInLife(RuleBasedStateMachine):
     @invariant()
     def money_rules_hold(self):
         self.run(self.world.qris.drain())
+        assert self.world.seen.crashed == []  # every notification got an answer, never a 500
         store, db = self.world.money.store, self.world.db
         intents = {i.order_id: i for i in store.all_intents()}
         entries = list(db.query("SELECT * FROM wallet_entries ORDER BY entry_id"))

@@ -78,20 +78,33 @@ def test_an_older_database_is_upgraded_and_keeps_its_wallets(tmp_path):
     ]  # the new column does not disturb the ledger
 
 
-def test_one_credit_per_key_even_by_replace_from_a_plain_connection(path):
+SECOND_CREDIT = (  # each one balanced right, so only the one-credit-per-key rule can refuse it
+    "INSERT INTO wallet_entries (user_id, kind, amount, created_at, balance_after, credit_key)"
+    " VALUES (42, 'topup', 5000, 'x', 10000, 'qris:LQ1')",
+    "INSERT OR REPLACE INTO wallet_entries (user_id, kind, amount, created_at, balance_after, credit_key)"
+    " VALUES (42, 'topup', 9000, 'x', 14000, 'qris:LQ1')",
+    "REPLACE INTO wallet_entries (user_id, kind, amount, created_at, balance_after, credit_key)"
+    " VALUES (42, 'topup', 1, 'x', 5001, 'qris:LQ1')",
+)
+
+
+@pytest.mark.parametrize("only", ["both", "wallet_entries_credit_once", "wallet_entries_credit_no_replace"])
+def test_one_credit_per_key_even_by_replace_from_a_plain_connection(path, only):
+    """The unique index and the trigger each refuse a second credit alone (the other dropped
+    here); REPLACE, which deletes the row it conflicts with, only the trigger can refuse."""
     db = open_database(path)
     _credit(db, "qris:LQ1")
+    if only == "wallet_entries_credit_once":
+        db.execute("DROP TRIGGER wallet_entries_credit_no_replace")
+    elif only == "wallet_entries_credit_no_replace":
+        db.execute("DROP INDEX wallet_entries_credit_once")
     before = snapshot(db)
     conn = _plain(path)
-    for sql in (
-        "INSERT INTO wallet_entries (user_id, kind, amount, created_at, balance_after, credit_key)"
-        " VALUES (42, 'topup', 5000, 'x', 10000, 'qris:LQ1')",
-        "INSERT OR REPLACE INTO wallet_entries (user_id, kind, amount, created_at, balance_after, credit_key)"
-        " VALUES (42, 'topup', 9000, 'x', 9000, 'qris:LQ1')",
-        "UPDATE wallet_entries SET credit_key = 'qris:LQ2'",
-    ):
+    for sql in SECOND_CREDIT if only != "wallet_entries_credit_once" else SECOND_CREDIT[:1]:
         with pytest.raises(sqlite3.IntegrityError):
             conn.execute(sql)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE wallet_entries SET credit_key = 'qris:LQ2'")
     conn.close()
     assert snapshot(db) == before
     _credit(db, None, 100, 5100)  # entries without a key (top-ups, debits) are as before
