@@ -4,7 +4,7 @@ Run by tests/test_moneyin_crash.py with sys.executable:
     moneyin_crash_child.py charge    # killed right after the intent's commit, before the charge request
     moneyin_crash_child.py bill      # a bill paid by QRIS: killed after the credit's commit, before
                                      # the bill's payment (the notification came over HTTP)
-    moneyin_crash_child.py recover   # a fresh process: money in's recover(), then a report
+    moneyin_crash_child.py recover [grace]  # a fresh process: money in's recover(), then a report
 Settings (DATABASE_PATH, SANDBOX_URL, GATEWAY_SANDBOX_URL, HTTP_PORT, PUBLIC_URL, ...) come from
 the environment, as `python -m bot` reads them.
 """
@@ -33,7 +33,6 @@ from storage.ledger import Ledger
 
 USER = 42
 NUMBER = "6391600000"  # sandbox biller: one bill, paid successfully
-NOT_FOUND_GRACE = 2.0
 
 
 def die() -> None:
@@ -90,7 +89,8 @@ async def main(argv: list[str]) -> int:
             await client.post(f"{settings.gateway_sandbox_url}/_sandbox/orders/{intent.order_id}/pay")
         await asyncio.sleep(30)  # the notification's bill step kills the process before this ends
         return 3
-    money = MoneyIn(db, service, gateway, settings, not_found_grace=NOT_FOUND_GRACE)
+    grace = float(argv[1]) if len(argv) > 1 else 300.0  # how long "the gateway never heard of it" waits
+    money = MoneyIn(db, service, gateway, settings, not_found_grace=grace)
     await money.recover()
     report = {
         "intents": [

@@ -14,9 +14,23 @@ import respx
 from bot.billers import make_biller
 from bot.billers.ayoconnect import AyoconnectClient
 from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.billers.catalog import ayoconnect_catalog
+from bot.billers.money import MAX_RUPIAH
 from bot.config import Settings
+from bot.payments.models import TxState
+from bot.payments.service import PaymentService
+from bot.telegram.render import receipt_text
+from tests.core_fakes import ADMIN, USER, make_service
 
 BASE = "https://ayo.test"
+# the partner's codes, as AYOCONNECT_PRODUCT_CODES or its product list would give them
+CODES = {
+    "TELKOMPSTN": "AYO_INDIHOME", "TVTLKMV": "AYO_TRANSVISION", "TVBIG": "AYO_BIGTV",
+    "HPTHREE": "AYO_TRI_POSTPAID", "HPTSEL": "AYO_TELKOMSEL_HALO", "PLNPOSTPAID": "LSTPPPOG",
+    "BPJS": "AYO_BPJS_KESEHATAN", "PGAS": "AYO_PGN", "CBN": "AYO_CBN",
+    "PDAMKOTA.SURABAYA": "AYO_PDAM_SURABAYA",
+    "PDAMKOTA.MEDAN": "AYO_PDAM_MEDAN", "AETRA": "AYO_AETRA",
+}  # fmt: skip
 PARTNER, SECRET = "partner-123", "ayo-secret-0123456789abcdef0123456789"
 F, P, S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
 
@@ -58,7 +72,7 @@ INQUIRY_OK = {
     "responseCode": 300, "success": True,
     "message": {"ID": "Inkuiri berhasil", "EN": "Inquiry is successful"},
     "data": {
-        "inquiryId": 4589282, "accountNumber": "123223345", "customerName": "BUDI SANTOSO",
+        "inquiryId": 4589282, "accountNumber": "0215551234", "customerName": "BUDI SANTOSO",
         "productName": "IndiHome", "productCode": "AYO_INDIHOME", "category": "Internet dan TV Kabel",
         "amount": 747250, "totalAdmin": 2500, "processingFee": 0, "validity": "",
         "customerDetails": [{"key": "Nama Pelanggan", "value": "BUDI SANTOSO"}],
@@ -88,7 +102,9 @@ def verify_jwt(token: str, secret: str) -> dict:
 
 @pytest.fixture
 async def client():
-    c = AyoconnectClient(partner_id=PARTNER, api_secret=SECRET, base_url=BASE, timeout=2)
+    c = AyoconnectClient(
+        partner_id=PARTNER, api_secret=SECRET, base_url=BASE, timeout=2, products=ayoconnect_catalog(CODES)
+    )
     yield c
     await c.aclose()
 
@@ -203,6 +219,9 @@ PAY_FAULTS = {
     "connect-error": httpx.ConnectError("refused"),
     "502": httpx.Response(502, text="<html>Bad Gateway</html>"),
     "500-json-failed": httpx.Response(500, json=answer(100)),
+    "500-json-success": httpx.Response(500, json=answer(0, refNumber="LK0001", token="T")),
+    "502-json-success": httpx.Response(502, json=answer(4)),
+    "404-json-success": httpx.Response(404, json=answer(0)),
     "empty": httpx.Response(200, text=""),
     "no-code": httpx.Response(200, json={"success": False, "data": {}}),
     "400-json-failed": httpx.Response(400, json=answer(104)),
@@ -250,7 +269,11 @@ async def test_inquiry_faults_are_typed(client: AyoconnectClient, fault: object,
 async def test_status_faults_are_pending(client: AyoconnectClient, bill: Bill) -> None:
     with respx.mock:
         route = respx.post(f"{BASE}/api/v2/bill/status")
-        for fault in (httpx.Response(503, json=answer(100)), httpx.Response(200, text="<html>")):
+        for fault in (
+            httpx.Response(503, json=answer(100)),
+            httpx.Response(200, text="<html>"),
+            httpx.Response(500, json=answer(0, token="T")),
+        ):
             route.mock(return_value=fault)
             assert (await client.check_status(bill)).outcome is P
 
@@ -335,3 +358,228 @@ async def test_inquiry_amounts_as_strings_and_doubles_become_whole_rupiah(client
         bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK5")
     assert (bill.total, bill.admin, bill.nominal, bill.lines[0].amount) == (747250, 2500, 744750, 744750)
     assert all(type(v) is int for v in (bill.total, bill.admin, bill.nominal, bill.lines[0].amount))
+
+
+# -- amounts no wallet could hold, through the real core ------------------------------------------
+
+
+@pytest.fixture
+async def service(tmp_path, client: AyoconnectClient):
+    svc = make_service(tmp_path / "loket.sqlite3", client)
+    svc.top_up(ADMIN, USER, 5_000_000)
+    yield svc
+    await svc.stop()
+
+
+def inquiry_with(**changes: object) -> dict:
+    return {**INQUIRY_OK, "data": {**INQUIRY_OK["data"], **changes}}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": 2**63}, {"amount": MAX_RUPIAH + 1}, {"totalAdmin": str(2**63)},
+     {"billDetails": [{"billId": "1", "billInfo": [], "key": "Tagihan", "value": 2**64}]}],
+    ids=["amount-2^63", "amount-past-the-cap", "admin-2^63", "line-2^64"],
+)  # fmt: skip
+async def test_a_bill_past_the_wallet_cap_is_a_bad_answer_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=inquiry_with(**change))
+        )
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER, "TELKOMPSTN", "0215551234")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER) == [] and service.balance(USER) == 5_000_000
+
+
+@pytest.mark.parametrize("call", ["pay", "status"])
+@pytest.mark.parametrize("paid", [2**63, MAX_RUPIAH + 1, "7472.5"])
+async def test_a_pay_or_status_answer_with_an_amount_past_the_cap_or_garbled_is_pending(
+    service: PaymentService, call: str, paid: object
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        success = answer(0, refNumber=tx.ref_id, amount=paid, token="T1", transactionId=7)
+        first = success if call == "pay" else answer(299, refNumber=tx.ref_id, transactionId=7)
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=first))
+        respx.post(f"{BASE}/api/v2/bill/status").mock(return_value=httpx.Response(200, json=success))
+        tx = await service.pay(tx.ref_id, USER)
+        if call == "status":
+            tx = await service.refresh(tx.ref_id, USER)
+    assert tx.state is TxState.PENDING
+    assert service.balance(USER) == 5_000_000 - tx.amount
+
+
+async def test_a_balance_past_the_cap_is_no_balance(client: AyoconnectClient) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/partner/balance").mock(
+            return_value=httpx.Response(200, json=answer(0, balance=2**63, currency="IDR"))
+        )
+        assert await client.deposit() is None
+
+
+# -- an answer is ours only when its ids are ----------------------------------------------------
+
+OURS = {"refNumber": "LK0001", "accountNumber": "123223345", "productCode": "AYO_INDIHOME"}
+ANOTHER_TRANSACTION = {
+    "pay-success-other-refNumber": ("pay", answer(0, **{**OURS, "refNumber": "LK9999"}, token="T")),
+    "pay-failed-other-refNumber": ("pay", answer(104, **{**OURS, "refNumber": "LK9999"})),
+    "pay-processing-other-refNumber": ("pay", answer(299, refNumber="LK9999")),
+    "pay-success-other-account": ("pay", answer(0, **{**OURS, "accountNumber": "0215559999"})),
+    "pay-success-other-product": ("pay", answer(0, **{**OURS, "productCode": "AYO_PLN"})),
+    "status-success-other-refNumber": ("status", answer(0, refNumber="LK9999", token="T")),
+    "status-failed-other-refNumber": ("status", answer(104, refNumber="LK9999")),
+    "status-failed-other-account": ("status", answer(103, **{**OURS, "accountNumber": "1"})),
+    "status-success-other-product": ("status", answer(0, **{**OURS, "productCode": "X"})),
+}
+
+
+@pytest.mark.parametrize(("call", "body"), ANOTHER_TRANSACTION.values(), ids=list(ANOTHER_TRANSACTION))
+async def test_an_answer_about_another_transaction_settles_nothing(
+    client: AyoconnectClient, bill: Bill, call: str, body: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/{'payment' if call == 'pay' else 'status'}").mock(
+            return_value=httpx.Response(200, json=body)
+        )
+        result = await (client.pay(bill) if call == "pay" else client.check_status(bill))
+    assert (result.outcome, result.reason) == (P, Reason.UNKNOWN)
+    assert result.raw == body
+
+
+async def test_a_status_naming_another_transaction_id_than_the_payment_settles_nothing(
+    client: AyoconnectClient, bill: Bill
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(299, **OURS, transactionId=220974))
+        )
+        status = respx.post(f"{BASE}/api/v2/bill/status")
+        assert (await client.pay(bill)).provider_txn_id == "220974"
+        status.mock(return_value=httpx.Response(200, json=answer(0, **OURS, transactionId=1, token="T")))
+        assert (await client.check_status(bill)).outcome is P
+        status.mock(return_value=httpx.Response(200, json=answer(0, **OURS, transactionId=220974, token="T")))
+        assert (await client.check_status(bill)).outcome is S
+
+
+async def test_answers_naming_our_ids_or_none_settle(client: AyoconnectClient, bill: Bill) -> None:
+    ours = {**OURS, "productCode": "ayo_indihome", "transactionId": 5}
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(return_value=httpx.Response(200, json=answer(100)))
+        respx.post(f"{BASE}/api/v2/bill/status").mock(
+            return_value=httpx.Response(200, json=answer(0, **ours, token="T"))
+        )
+        assert (await client.pay(bill)).outcome is F  # the documented failure: data {}
+        assert (await client.check_status(bill)).outcome is S
+
+
+async def test_through_the_core_another_refnumber_neither_pays_nor_refunds(service: PaymentService) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        success = respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(0, refNumber="LK_SOMEONE_ELSE", token="T"))
+        )
+        refund = respx.post(f"{BASE}/api/v2/bill/status").mock(
+            return_value=httpx.Response(200, json=answer(104, refNumber="LK_SOMEONE_ELSE"))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+        assert tx.state is TxState.PENDING  # not SUCCESS on another payment's word
+        tx = await service.refresh(tx.ref_id, USER)
+        assert tx.state is TxState.PENDING  # nor FAILED and refunded
+        assert (success.call_count, refund.call_count) == (1, 1)
+    assert service.balance(USER) == 5_000_000 - tx.amount
+
+
+# -- an inquiry answer about another customer is never a bill -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"accountNumber": "0215559999"}, {"productCode": "AYO_PLN"}],
+    ids=["other-account", "other-product"],
+)
+async def test_an_inquiry_answer_about_another_customer_is_refused_and_nothing_is_stored(
+    service: PaymentService, change: dict
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=inquiry_with(**change))
+        )
+        with pytest.raises(InquiryError) as caught:
+            await service.inquire(USER, "TELKOMPSTN", "0215551234")
+    assert caught.value.reason is Reason.BAD_RESPONSE
+    assert service.history(USER) == []
+
+
+async def test_an_inquiry_answer_naming_our_account_and_product_or_neither_is_a_bill(
+    client: AyoconnectClient,
+) -> None:
+    with respx.mock:
+        route = respx.post(f"{BASE}/api/v2/bill/check")
+        for data in ({"productCode": "ayo_indihome"}, {"accountNumber": None, "productCode": ""}):
+            route.mock(return_value=httpx.Response(200, json=inquiry_with(**data)))
+            assert (await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK7")).total == 747250
+
+
+async def test_through_the_core_a_5xx_carrying_a_success_code_is_pending(service: PaymentService) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=INQUIRY_OK))
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(500, json=answer(0, token="T", transactionId=9))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+    assert tx.state is TxState.PENDING and not tx.biller_ref
+
+
+# -- periods as they really are: "Jumlah Tagihan" and "N/A" are none ---------------------------------
+
+
+def seed_inquiry(info: list[dict], product_details: list[dict]) -> dict:
+    """The docs' inquiry answers (seeds: internet-and-tv, mobile-postpaid), about our number."""
+    return inquiry_with(
+        customerDetails=[{"key": "Nama Pelanggan", "value": "TEST"}],
+        billDetails=[
+            {"billId": "1", "billInfo": info, "isMandatory": True, "key": "Jumlah Tagihan", "value": 744750},
+            {"billId": "0", "billInfo": [], "isMandatory": True, "key": "Biaya Administrasi", "value": 2500},
+        ],
+        productDetails=product_details,
+    )
+
+
+@pytest.mark.parametrize(
+    ("info", "product_details"),
+    [
+        ([{"key": "Bulan", "value": "N/A"}], [{"key": "Periode", "value": "N/A"}]),  # internet and TV
+        ([], []),  # mobile postpaid: only the label "Jumlah Tagihan"
+    ],
+    ids=["bulan-N/A", "no-bill-info"],
+)
+async def test_a_bill_naming_no_period_shows_none(
+    service: PaymentService, info: list[dict], product_details: list[dict]
+) -> None:
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(
+            return_value=httpx.Response(200, json=seed_inquiry(info, product_details))
+        )
+        respx.post(f"{BASE}/api/v2/bill/payment").mock(
+            return_value=httpx.Response(200, json=answer(0, token="205A", amount=747250))
+        )
+        tx = await service.inquire(USER, "TELKOMPSTN", "0215551234")
+        tx = await service.pay(tx.ref_id, USER)
+    assert tx.state is TxState.SUCCESS
+    assert tx.bill.periods == [] and [line.period for line in tx.bill.lines] == [""]
+    receipt = receipt_text("id", tx)
+    assert "Periode: -" in receipt and "N/A" not in receipt and "Jumlah Tagihan" not in receipt
+
+
+async def test_a_period_named_in_the_product_details_is_the_bills(client: AyoconnectClient) -> None:
+    body = seed_inquiry([], [{"key": "Periode", "value": "Agustus 2022"}])
+    with respx.mock:
+        respx.post(f"{BASE}/api/v2/bill/check").mock(return_value=httpx.Response(200, json=body))
+        bill = await client.inquire(client.product("TELKOMPSTN"), "0215551234", "LK8")
+    assert bill.periods == ["Agustus 2022"]

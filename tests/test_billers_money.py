@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.billers.money import NotRupiah, to_rupiah
+from bot.billers.money import MAX_RUPIAH, NotRupiah, OutOfRange, to_amount, to_rupiah
 
 
 @given(st.integers(min_value=0, max_value=10**15))
@@ -33,3 +33,22 @@ def test_fractional_rupiah_is_refused(whole: int, cents: int) -> None:
 def test_non_amounts_are_refused(value: object) -> None:
     with pytest.raises(NotRupiah):
         to_rupiah(value)
+
+
+@pytest.mark.parametrize("value", [MAX_RUPIAH, -MAX_RUPIAH, str(MAX_RUPIAH), float(MAX_RUPIAH), 0])
+def test_amounts_up_to_the_wallet_cap_are_amounts(value: object) -> None:
+    assert to_amount(value) == int(value)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("value", [MAX_RUPIAH + 1, -MAX_RUPIAH - 1, 2**63, str(2**63), f"{2**64}.00", 1e300])
+def test_amounts_past_the_wallet_cap_are_refused(value: object) -> None:
+    with pytest.raises(OutOfRange):
+        to_amount(value)
+    with pytest.raises(NotRupiah):  # the callers' one except clause catches these too
+        to_amount(value)
+
+
+def test_the_wallet_cap_is_the_billers_cap() -> None:
+    from bot.payments import models
+
+    assert models.MAX_RUPIAH is MAX_RUPIAH

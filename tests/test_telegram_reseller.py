@@ -1,23 +1,17 @@
-"""The reseller's one-line commands and the operator's commands, through the real Application."""
+"""The reseller's one-line commands, through the real Application (bot/telegram/flows/reseller.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.payments.models import TxState
-from tests.tg_setup import ADMIN, CUSTOMER, OTHER, Harness
+from tests.tg_setup import CUSTOMER, OTHER, PLN_OK, PLN_PENDING, Harness
+from tests.tg_setup import OTHER as OTHER_USER
 
-PLN_OK = "530000000000"
-PLN_PENDING = "530000001039"
-
-
-@pytest.fixture
-async def bot(tmp_path: Path):
-    async with Harness(tmp_path) as harness:
-        yield harness
-        assert harness.errors == []
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 async def test_cek_answers_the_bill_with_pay_button(bot: Harness) -> None:
@@ -57,6 +51,61 @@ async def test_product_with_a_dot_and_unknown_product(bot: Harness) -> None:
     assert "Produk NOPE tidak dikenal" in chat.last()["text"]
 
 
+async def test_grammar_takes_star_and_semicolon(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says(f"cek*plnpostpaid*{PLN_OK}")
+    await chat.says(f"CEK;PLNPOSTPAID;{PLN_OK}")
+    txs = bot.service.history(CUSTOMER)
+    assert [tx.customer_number for tx in txs] == [PLN_OK, PLN_OK]
+
+
+async def test_reseller_numbers_with_spaces_or_dashes(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("CEK PLNPOSTPAID 5300 0000 0000")
+    await chat.says("CEK.PLNPOSTPAID.5300-0000-0000")
+    await chat.says("cek pdamkota surabaya 1020 2001")
+    txs = bot.service.history(CUSTOMER)
+    assert [(tx.product_code, tx.customer_number) for tx in txs] == [
+        ("PDAMKOTA.SURABAYA", "10202001"),
+        ("PLNPOSTPAID", PLN_OK),
+        ("PLNPOSTPAID", PLN_OK),
+    ]
+
+
+async def test_a_pin_after_the_number_is_never_glued_into_another_number(bot: Harness) -> None:
+    chat = bot.chat()
+    for line in (
+        f"BAYAR.PLNPOSTPAID.{PLN_OK}.1234",  # the PIN habit of other reseller servers
+        f"CEK PLNPOSTPAID {PLN_OK} 1234",
+        f"CEK.PLNPOSTPAID.{PLN_OK}-1234",
+    ):
+        await chat.says(line)
+        assert "5300000000001234" not in chat.last()["text"]
+    assert bot.service.history(CUSTOMER) == []  # no inquiry of a number nobody typed
+
+
+async def test_reseller_bpjs_months_last_and_months_only_for_monthly_products(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("CEK.BPJS.8801234560000.6")
+    tx = bot.service.history(CUSTOMER)[0]
+    assert (tx.product_code, tx.customer_number, len(tx.bill.periods)) == ("BPJS", "8801234560000", 6)
+    await chat.says("CEK.BPJS.8801234560000.13")
+    assert chat.last()["text"] == "Jumlah bulan hanya untuk produk bulanan (BPJS), 1 sampai 12."
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}.3")  # not monthly: never read as months
+    assert len(bot.service.history(CUSTOMER)) == 1
+
+
+async def test_reseller_bill_with_too_little_balance_says_the_shortfall(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 10_000)
+    chat = bot.chat()
+    await chat.says(f"CEK.PLNPOSTPAID.{PLN_OK}")
+    tx = bot.service.history(CUSTOMER)[0]
+    text = chat.last()["text"]
+    short = f"Rp {tx.amount - 10_000:,}".replace(",", ".")
+    assert f"Saldo Anda Rp 10.000, kurang {short}." in text
+    assert "-Rp" not in text and "= " not in text
+
+
 async def test_wrong_command_gets_the_grammar_help(bot: Harness) -> None:
     chat = bot.chat()
     for line in ("halo", "CEK.PLNPOSTPAID", "STATUS"):
@@ -64,6 +113,14 @@ async def test_wrong_command_gets_the_grammar_help(bot: Harness) -> None:
         assert "Format tidak dikenal" in chat.last()["text"]
     await chat.says("/pay PLNPOSTPAID")
     assert "Format tidak dikenal" in chat.last()["text"]
+
+
+async def test_a_wrong_line_in_a_private_chat_still_gets_the_grammar_help(bot: Harness) -> None:
+    chat = bot.chat()
+    await chat.says("halo")
+    assert chat.last()["text"].startswith("Format tidak dikenal")
+    await chat.says("/foo")
+    assert chat.last()["text"].startswith("Perintah tidak dikenal")
 
 
 async def test_status_of_ref_is_fetched_fresh_and_others_refs_look_unknown(bot: Harness) -> None:
@@ -111,54 +168,42 @@ async def test_status_of_customer_number_and_balance(bot: Harness) -> None:
     assert chat.last()["text"] == "Saldo Rp 1.000.000"
 
 
-async def test_admin_topup_adjust_and_notice(bot: Harness) -> None:
-    admin = bot.chat(ADMIN, "en", "Op")
-    customer = bot.chat(CUSTOMER)
-    await customer.says("/start")
-    await admin.says(f"/topup {CUSTOMER} 150.000 cash at counter")
-    assert admin.last()["text"] == f"Topped up Rp 150.000 for {CUSTOMER}. Balance now Rp 150.000."
-    assert customer.last()["text"] == "Saldo Anda bertambah Rp 150.000. Saldo sekarang Rp 150.000."
-    await admin.says(f"/adjust {CUSTOMER} -50.000 correction")
-    assert bot.service.balance(CUSTOMER) == 100_000
-    await admin.says(f"/adjust {CUSTOMER} -500.000 too much")
-    assert admin.last()["text"] == "Invalid amount: a balance cannot go below zero (balance now Rp 100.000)."
-    for bad, why in (
-        ("/topup 1001 50rb", "write whole rupiah"), ("/topup 1001 1,5", "write whole rupiah"),
-        ("/topup 1001 0", "must be more than zero"),
-    ):
-        await admin.says(bad)
-        assert admin.last()["text"].startswith(f"Invalid amount: {why}"), bad
-    bot.service.set_language(ADMIN, "id")  # the same refusal, in the admin's language
-    await admin.says("/topup 1001 50rb")
-    assert admin.last()["text"].startswith("Jumlah tidak sah: tulis angka rupiah")
-    bot.service.set_language(ADMIN, "en")
-    await admin.says("/topup abc 5000")
-    assert admin.last()["text"] == "The Telegram id must be a number."
-    await admin.says("/topup 1001")
-    assert admin.last()["text"].startswith("Usage: /topup")
-    await admin.says(f"/adjust {CUSTOMER} 5000 no sign")
-    assert admin.last()["text"].startswith("Invalid amount")
-    await admin.says(f"/adjust {CUSTOMER} +5000")
-    assert admin.last()["text"].startswith("Usage: /adjust")
-    assert bot.service.balance(CUSTOMER) == 100_000
-
-
-async def test_admin_deposit_stats_pending(bot: Harness) -> None:
-    bot.fund(CUSTOMER, 1_000_000)
-    admin = bot.chat(ADMIN, "en", "Op")
+async def test_lap_reports_the_days_own_payments_and_mutasi_the_wallet(bot: Harness) -> None:
+    bot.fund(CUSTOMER, 5_000_000)
+    bot.fund(OTHER_USER, 5_000_000)
     chat = bot.chat()
-    await admin.says("/pending")
-    assert admin.last()["text"] == "No pending transactions."
-    await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
-    ref = bot.service.history(CUSTOMER)[0].ref_id
-    await chat.clicks(chat.last(), f"pay:{ref}")
-    await admin.says("/pending")
-    assert (
-        ref in admin.last()["text"]
-        and "PROCESSING" in admin.last()["text"]
-        and " age " in admin.last()["text"]
-    )
-    await admin.says("/stats")
-    assert "Transactions: 1" in admin.last()["text"] and "Pending: 1" in admin.last()["text"]
-    await admin.says("/deposit")
-    assert admin.last()["text"].startswith(("Deposit at the biller: Rp ", "The biller has not reported"))
+    await chat.says("LAP")
+    assert chat.last()["text"].startswith("Tidak ada transaksi pada ")
+    refs = []
+    for number in (PLN_OK, "530000001037"):  # one paid, one failed (refunded)
+        await chat.says(f"BAYAR.PLNPOSTPAID.{number}")
+        refs.append(bot.service.history(CUSTOMER)[0].ref_id)
+        await chat.clicks(chat.last(), f"pay:{refs[-1]}")
+    other = bot.chat(OTHER_USER, "id", "Sri")
+    await other.says("BAYAR.TELKOMPSTN.6391601201")
+    other_ref = bot.service.history(OTHER_USER)[0].ref_id
+    await other.clicks(other.last(), f"pay:{other_ref}")
+    await chat.says("lap")
+    text = chat.last()["text"]
+    assert ": 2 transaksi, sukses 1 (" in text and "gagal 1" in text
+    assert all(ref in text for ref in refs) and other_ref not in text  # only one's own
+    await chat.says("LAP.01/01/2020")
+    assert chat.last()["text"] == "Tidak ada transaksi pada 01/01/2020."
+    await chat.says("MUTASI")
+    assert chat.last()["text"].startswith("👛 Saldo Anda") and "refund" in chat.last()["text"]
+
+
+async def test_a_report_day_out_of_range_is_explained_not_crashed(bot: Harness) -> None:
+    next_year = datetime.now(JAKARTA).year + 1
+    chat = bot.chat()
+    english = bot.chat(OTHER, "en", "Sri")
+    for line in ("LAP.31/12/9999", "LAP.01/01/0001", "LAP.31/12/1999", f"LAP.01/01/{next_year + 1}"):
+        await chat.says(line)
+        assert bot.errors == []
+        assert chat.last()["text"] == f"Tanggal laporan harus antara 01/01/2000 dan 31/12/{next_year}."
+        await english.says(line)
+        assert bot.errors == []
+        assert english.last()["text"] == f"The report's day must be between 01/01/2000 and 31/12/{next_year}."
+    for day in ("01/01/2000", f"31/12/{next_year}"):  # the range's own ends are days like any other
+        await chat.says(f"LAP.{day}")
+        assert chat.last()["text"] == f"Tidak ada transaksi pada {day}."

@@ -1,5 +1,5 @@
-"""Running concerns: per-chat order and concurrency, 429 retries, persistence across a restart,
-pending payments followed and their owners told, the runner's polling and webhook start-up."""
+"""Running the bot: chats in order and side by side, Telegram's flood limits, a restart in the
+middle of a conversation, BotRunner with polling and webhooks, start-up failures."""
 
 from __future__ import annotations
 
@@ -15,14 +15,11 @@ import pytest
 from telegram.error import InvalidToken
 
 from bot.billers import make_biller
-from bot.payments.models import TxState
 from bot.telegram.app import BotRunner, run_bot
 from bot.telegram.ratelimit import LoketRateLimiter
 from tests.tg_double import TOKEN, FakeBotAPI
-from tests.tg_setup import CUSTOMER, OTHER, Harness, make_settings
+from tests.tg_setup import CUSTOMER, OTHER, PLN_OK, Harness, make_settings
 
-PLN_OK = "530000000000"
-PLN_PENDING = "530000001039"
 LATENCY = 3.0
 
 
@@ -40,6 +37,17 @@ class SlowBiller:
     async def inquire(self, product: Any, number: str, ref_id: str, months: int = 1) -> Any:
         await asyncio.sleep(self.delay)
         return await self._inner.inquire(product, number, ref_id)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RejectingAPI(FakeBotAPI):
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any, **kw: Any):
+        return 401, b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
 
 
 async def test_other_chats_never_wait_and_one_chat_stays_in_order(tmp_path: Path) -> None:
@@ -112,58 +120,6 @@ async def test_a_restart_continues_the_conversation(tmp_path: Path) -> None:
         assert second.errors == []
 
 
-async def test_pending_payment_settles_after_restart_and_edits_the_bill(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
-    biller = make_biller(settings)  # the same sandbox: it remembers the payment
-    async with Harness(tmp_path, biller=biller) as first:
-        first.fund(CUSTOMER, 1_000_000)
-        chat = first.chat()
-        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
-        bill = chat.last()
-        ref = first.service.history(CUSTOMER)[0].ref_id
-        await chat.clicks(bill, f"pay:{ref}")
-        assert first.service.get(ref, CUSTOMER).state is TxState.PENDING
-        assert first.errors == []
-    async with Harness(tmp_path, biller=biller) as second:
-        second.api.messages[(CUSTOMER, bill["message_id"])] = bill  # the chat still shows the bill
-        for _ in range(5):
-            await second.service.recover()
-            if second.service.get(ref, CUSTOMER).is_final:
-                break
-        assert second.service.get(ref, CUSTOMER).state is TxState.SUCCESS
-        edits = second.api.sent("editMessageText", CUSTOMER)
-        assert int(edits[-1].params["message_id"]) == bill["message_id"]
-        assert "STRUK" in edits[-1].params["text"] and ref in edits[-1].params["text"]
-        assert biller.simulator.payments() == {ref: 1}
-        assert second.errors == []
-    await biller.aclose()
-
-
-async def test_settled_payment_sends_a_new_message_when_the_edit_fails(tmp_path: Path) -> None:
-    async with Harness(tmp_path) as bot:
-        bot.fund(CUSTOMER, 1_000_000)
-        chat = bot.chat()
-        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
-        bill = chat.last()
-        ref = bot.service.history(CUSTOMER)[0].ref_id
-        await chat.clicks(bill, f"pay:{ref}")
-        bot.api.gone.add(bill["message_id"])  # too old / deleted
-        sent_before = len(bot.api.sent("sendMessage", CUSTOMER))
-        for _ in range(5):
-            await bot.service.refresh(ref, CUSTOMER)
-            if bot.service.get(ref, CUSTOMER).is_final:
-                break
-        new = bot.api.sent("sendMessage", CUSTOMER)[sent_before:]
-        assert len(new) == 1 and "STRUK" in new[0].params["text"] and ref in new[0].params["text"]
-        assert bot.errors == []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_runner_polls_sets_commands_and_stops(tmp_path: Path) -> None:
     api = FakeBotAPI()
     runner = BotRunner(make_settings(tmp_path), request=api)
@@ -224,11 +180,6 @@ async def test_runner_webhook_checks_the_secret_token(tmp_path: Path) -> None:
         await runner.stop()
 
 
-class RejectingAPI(FakeBotAPI):
-    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any, **kw: Any):
-        return 401, b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
-
-
 async def test_rejected_token_never_appears_in_the_error(tmp_path: Path) -> None:
     runner = BotRunner(make_settings(tmp_path), request=RejectingAPI())
     with pytest.raises(InvalidToken) as caught:
@@ -261,61 +212,3 @@ def test_run_bot_with_telegram_unreachable_says_so_in_one_line(
     assert said.startswith(f"Cannot reach the Telegram Bot API at 127.0.0.1:{port} (TELEGRAM_BASE_URL)")
     assert said.count("\n") == 1 and "Traceback" not in said
     assert TOKEN not in said and TOKEN.split(":")[1] not in said
-
-
-async def test_settled_payment_also_tells_a_chat_that_moved_on(tmp_path: Path) -> None:
-    async with Harness(tmp_path) as bot:
-        bot.fund(CUSTOMER, 1_000_000)
-        chat = bot.chat()
-        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
-        bill = chat.last()
-        ref = bot.service.history(CUSTOMER)[0].ref_id
-        await chat.clicks(bill, f"pay:{ref}")
-        await chat.says("/saldo")  # the chat moved on: the bill is no longer the newest message
-        sent_before = len(bot.api.sent("sendMessage", CUSTOMER))
-        for _ in range(5):
-            await bot.service.refresh(ref, CUSTOMER)
-            if bot.service.get(ref, CUSTOMER).is_final:
-                break
-        assert "STRUK" in bot.api.message(CUSTOMER, bill["message_id"])["text"]  # edited in place
-        new = bot.api.sent("sendMessage", CUSTOMER)[sent_before:]
-        assert len(new) == 1 and ref in new[0].params["text"]  # and told below
-        assert bot.errors == []
-
-
-async def test_an_unexpected_error_is_answered_and_logged(tmp_path: Path) -> None:
-    async with Harness(tmp_path) as bot:
-
-        def broken(user_id: int) -> int:
-            raise RuntimeError("ledger unavailable")
-
-        bot.service.balance = broken  # type: ignore[method-assign]
-        chat = bot.chat()
-        await chat.says("/saldo")
-        assert chat.last()["text"] == "Maaf, terjadi kesalahan. Coba lagi sebentar lagi."
-        assert [type(e) for e in bot.errors] == [RuntimeError]
-
-
-async def test_payment_pending_past_the_follow_up_window_is_flagged_to_the_operators(tmp_path: Path) -> None:
-    from tests.core_fakes import Clock
-    from tests.tg_setup import ADMIN
-
-    clock = Clock()
-    async with Harness(
-        tmp_path, clock=clock, SANDBOX_PENDING_CHECKS="100000", STATUS_POLL_INTERVALS="60",
-        STATUS_FOLLOW_HOURS="2",
-    ) as bot:
-        bot.fund(CUSTOMER, 1_000_000)
-        chat = bot.chat()
-        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
-        ref = bot.service.history(CUSTOMER)[0].ref_id
-        await chat.clicks(chat.last(), f"pay:{ref}")
-        for _ in range(6):  # 60 s, then hourly: the third hour is past the window
-            clock.advance(3600)
-            await bot.service.follow_up_once()
-        tx = bot.service.get(ref, CUSTOMER)
-        assert tx.state is TxState.PENDING and tx.flagged
-        told = [c.params["text"] for c in bot.api.sent("sendMessage", ADMIN)]
-        assert len(told) == 1 and ref in told[0] and "lebih dari 2 jam" in told[0]
-        assert f"<code>/resolve {ref}</code> success" in told[0]  # how to close it
-        assert bot.errors == []

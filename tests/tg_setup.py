@@ -20,6 +20,8 @@ from tests.tg_double import TOKEN, Chat, FakeBotAPI
 ADMIN = 900
 CUSTOMER = 1001
 OTHER = 1002
+PLN_OK = "530000000000"  # sandbox: one bill
+PLN_PENDING = "530000001039"  # sandbox: the payment stays pending for a few status checks
 
 
 def make_settings(tmp: Path, **extra: Any) -> Settings:
@@ -87,3 +89,20 @@ class Harness:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+async def walk_to_bill(bot: Harness, chat: Chat, category: str, product: str, number: str) -> dict[str, Any]:
+    """/start, then the guided flow's taps to the bill of `number`; the bill's message."""
+    await chat.says("/start")
+    menu = chat.last()
+    assert "m:pay" in chat.buttons(menu)
+    await chat.clicks(menu, "m:pay")
+    msg = chat.last()
+    assert msg["message_id"] == menu["message_id"]  # edited in place
+    assert f"cat:{category}" in chat.buttons(msg)
+    await chat.clicks(msg, f"cat:{category}")
+    msg = chat.last()
+    assert f"prod:{product}" in chat.buttons(msg) and "back" in chat.buttons(msg)
+    await chat.clicks(msg, f"prod:{product}")
+    await chat.says(number)
+    return chat.last()

@@ -15,25 +15,21 @@ def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
     """The biller the settings ask for. `transport` replaces the network (tests)."""
     from bot.billers.ayoconnect import AyoconnectClient
     from bot.billers.iak import IAKClient
-    from bot.billers.sandbox import SANDBOX_BASE_URL, SandboxBiller
+    from bot.billers.sandbox import IakSimulator, SandboxClient
 
     timeout = settings.biller_timeout
     if settings.biller is BillerName.SANDBOX:
-        simulator = SandboxBiller(settings)
-        if settings.sandbox_url:
-            base_url, sandbox_transport = settings.sandbox_url, transport
-        else:
-            base_url, sandbox_transport = SANDBOX_BASE_URL, transport or simulator.transport()
-        client = IAKClient(
+        simulator = IakSimulator.from_settings(settings)
+        if not settings.sandbox_url:  # in-process: the simulator is the client's network
+            return SandboxClient(simulator, transport=transport or simulator.transport(), timeout=timeout)
+        return IAKClient(  # the simulator served elsewhere (python -m bot sandbox), signed alike
             username=simulator.username,
             api_key=simulator.api_key,
-            base_url=base_url,
+            base_url=settings.sandbox_url,
             timeout=timeout,
-            transport=sandbox_transport,
+            transport=transport,
             provider="sandbox",
         )
-        client.simulator = None if settings.sandbox_url else simulator
-        return client
     if settings.biller is BillerName.IAK:
         return IAKClient(
             username=settings.iak_username,
@@ -42,7 +38,10 @@ def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
             timeout=timeout,
             transport=transport,
         )
-    return AyoconnectClient(
+    from bot.billers.catalog import ayoconnect_catalog
+
+    return AyoconnectClient(  # the partner's real codes come from its product list at start
+        products=ayoconnect_catalog(settings.ayoconnect_product_codes),
         partner_id=settings.ayoconnect_partner_id,
         api_secret=settings.ayoconnect_api_secret.get_secret_value(),
         base_url=settings.ayoconnect_base_url,

@@ -8,7 +8,6 @@ ok, 301–399 inquiry failed; anything else, an HTTP error or a timeout on payme
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +15,21 @@ from typing import Any
 import httpx
 import jwt
 
-from bot.billers.base import Bill, BillLine, InquiryError, Outcome, PaymentResult, Product, Reason
-from bot.billers.catalog import ayoconnect_catalog, find_product
-from bot.billers.money import NotRupiah, to_rupiah
+from bot.billers.ayoconnect_codes import classify_payment, inquiry_reason
+from bot.billers.base import (
+    Bill,
+    BillLine,
+    InquiryError,
+    NoProviderCode,
+    Outcome,
+    PaymentResult,
+    Product,
+    Reason,
+    UnknownProduct,
+)
+from bot.billers.catalog import ayoconnect_catalog
+from bot.billers.http_biller import HttpBiller, Unreadable, json_object
+from bot.billers.money import NotRupiah, to_amount
 
 log = logging.getLogger(__name__)
 
@@ -28,109 +39,6 @@ PAYMENT_PATH = "/api/v2/bill/payment"
 STATUS_PATH = "/api/v2/bill/status"
 PRODUCTS_PATH = "/api/v2/partner/products"
 BALANCE_PATH = "/api/v2/partner/balance"
-
-# Inquiry failures, per code (reference §11.2).
-INQUIRY_REASONS: dict[int, Reason] = {
-    112: Reason.BLOCKED,
-    181: Reason.BILLER_DOWN,
-    184: Reason.BILLER_DOWN,
-    301: Reason.LIMIT_EXCEEDED,
-    302: Reason.ALREADY_PAID,
-    303: Reason.BILL_NOT_AVAILABLE,
-    304: Reason.WRONG_NUMBER,
-    305: Reason.BILLER_DOWN,
-    306: Reason.WRONG_NUMBER,
-    307: Reason.WRONG_NUMBER,
-    308: Reason.WRONG_NUMBER,
-    309: Reason.ALREADY_PAID,
-    310: Reason.BILLER_DOWN,
-    311: Reason.BILLER_DOWN,
-    312: Reason.INQUIRY_EXPIRED,
-    313: Reason.INQUIRY_EXPIRED,
-    314: Reason.PAYMENT_FAILED,
-    315: Reason.LIMIT_EXCEEDED,
-    316: Reason.BILLER_DOWN,
-    317: Reason.BILLER_DOWN,
-    318: Reason.CONFIG_ERROR,
-    319: Reason.BILLER_DOWN,
-    320: Reason.PAY_AT_COUNTER,
-    321: Reason.CONFIG_ERROR,
-    322: Reason.CONFIG_ERROR,
-    323: Reason.BILLER_DOWN,
-    324: Reason.PAY_AT_COUNTER,
-    330: Reason.LIMIT_EXCEEDED,
-    341: Reason.CONFIG_ERROR,
-    364: Reason.BILLER_DOWN,
-    399: Reason.BILLER_DOWN,
-    401: Reason.CONFIG_ERROR,
-    409: Reason.INQUIRY_EXPIRED,
-}
-
-# Failed payments (100–199), per code; the range decides the outcome, this only the reason.
-PAYMENT_REASONS: dict[int, Reason] = {
-    100: Reason.BILLER_DOWN,
-    101: Reason.BILLER_DOWN,
-    103: Reason.WRONG_NUMBER,
-    104: Reason.PAYMENT_FAILED,
-    105: Reason.BLOCKED,
-    106: Reason.LIMIT_EXCEEDED,
-    107: Reason.BLOCKED,
-    109: Reason.BILLER_DOWN,
-    110: Reason.BILLER_DOWN,
-    111: Reason.LIMIT_EXCEEDED,
-    112: Reason.BLOCKED,
-    114: Reason.PAYMENT_FAILED,
-    180: Reason.BILLER_DOWN,
-    181: Reason.BILLER_DOWN,
-    183: Reason.PAYMENT_FAILED,
-    184: Reason.BILLER_DOWN,
-    185: Reason.INQUIRY_EXPIRED,
-    186: Reason.CONFIG_ERROR,
-    198: Reason.PAYMENT_FAILED,
-    199: Reason.PAYMENT_FAILED,
-}
-
-
-def classify_payment(code: int | None, *, status: bool = False) -> tuple[Outcome, Reason]:
-    """What a payment (or, with status=True, a status) responseCode means for our money.
-
-    300 ("inquiry ok") is no answer about a payment: pending. 301–399 refuse a payment at
-    its inquiry check (nothing charged), but on a status call only 312/313 speak of the
-    payment (§11.2); any other 3xx there is about the status request: pending (§13.4).
-    """
-    if code is None:
-        return Outcome.PENDING, Reason.UNKNOWN
-    if 0 <= code <= 99:
-        return Outcome.SUCCESS, Reason.OK
-    if code in (102, 108):
-        return Outcome.PENDING, Reason.IN_PROCESS  # duplicate: the first one is being handled
-    if code == 188:
-        return Outcome.PENDING, Reason.NO_PAYMENT_RECORD if status else Reason.UNKNOWN
-    if 100 <= code <= 199:
-        return Outcome.FAILED, PAYMENT_REASONS.get(code, Reason.PAYMENT_FAILED)
-    if 200 <= code <= 299:
-        return Outcome.PENDING, Reason.IN_PROCESS
-    if code == 300:
-        return Outcome.PENDING, Reason.UNKNOWN
-    if code in (312, 313):
-        return Outcome.FAILED, Reason.INQUIRY_EXPIRED
-    if 301 <= code <= 399:
-        reason = INQUIRY_REASONS.get(code, Reason.PAYMENT_FAILED)
-        return (Outcome.PENDING if status else Outcome.FAILED), reason
-    return Outcome.PENDING, Reason.UNKNOWN  # outside 0–399: processing, ask status
-
-
-def inquiry_reason(code: int | None) -> Reason:
-    """Why an inquiry with this code (not 300) found no payable bill."""
-    if code is None:
-        return Reason.BAD_RESPONSE
-    if code in INQUIRY_REASONS:
-        return INQUIRY_REASONS[code]
-    if 301 <= code <= 399:
-        return Reason.BILLER_DOWN
-    if 100 <= code <= 199:
-        return PAYMENT_REASONS.get(code, Reason.BILLER_DOWN)
-    return Reason.UNKNOWN
 
 
 def _response_code(body: dict[str, Any]) -> int | None:
@@ -160,23 +68,21 @@ def _pairs(items: object) -> dict[str, str]:
     }
 
 
-class _Unreadable(Exception):
-    pass
+def _id(value: object) -> str:
+    """An id of an answer as text; "" where it names none (absent, null, "", 0 as in a 188)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    text = str(value).strip()
+    return "" if text in ("", "0") else text
 
 
-def _body(response: httpx.Response) -> dict[str, Any]:
-    if not response.text.strip():
-        raise _Unreadable("empty body")
-    try:
-        body = json.loads(response.text)
-    except ValueError:
-        raise _Unreadable("not JSON (HTML error page?)") from None
-    if not isinstance(body, dict):
-        raise _Unreadable("not a JSON object")
-    return body
+def _period(value: str | None) -> str:
+    """A period Ayoconnect names, or "" for none (absent, "", "-", "N/A")."""
+    text = (value or "").strip()
+    return "" if text.upper() in ("", "-", "N/A", "NA") else text
 
 
-class AyoconnectClient:
+class AyoconnectClient(HttpBiller):
     """Ayoconnect behind the `Biller` interface."""
 
     name = "ayoconnect"
@@ -191,20 +97,16 @@ class AyoconnectClient:
         transport: httpx.AsyncBaseTransport | None = None,
         products: list[Product] | None = None,
     ) -> None:
+        super().__init__(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            products=products if products is not None else ayoconnect_catalog(),
+        )
         self._partner_id = partner_id
         self._secret = api_secret
-        self._products = products if products is not None else ayoconnect_catalog()
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            transport=transport,
-        )
-
-    def products(self) -> list[Product]:
-        return list(self._products)
-
-    def product(self, code: str) -> Product:
-        return find_product(self._products, code)
+        # refNumber -> the transactionId Ayoconnect gave it, from answers this client took as ours
+        self._transaction_ids: dict[str, str] = {}
 
     def token(self, params: dict[str, Any]) -> str:
         """HS256 JWT over the request parameters, signed with the API secret."""
@@ -223,6 +125,8 @@ class AyoconnectClient:
     # -- inquiry -----------------------------------------------------------------------------
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         number = product.number_rule.check(customer_number)
+        if not product.provider_code:  # no code from the partner's list: never sent with a guess
+            raise NoProviderCode(product.code)
         params: dict[str, Any] = {
             "partnerId": self._partner_id,
             "accountNumber": number,
@@ -237,8 +141,8 @@ class AyoconnectClient:
         except httpx.HTTPError as error:
             raise InquiryError(f"inquiry failed: {type(error).__name__}", reason=Reason.BILLER_DOWN) from None
         try:
-            body = _body(response)
-        except _Unreadable as error:
+            body = json_object(response)
+        except Unreadable as error:
             reason = Reason.BILLER_DOWN if response.status_code >= 500 else Reason.BAD_RESPONSE
             raise InquiryError(f"HTTP {response.status_code}: {error}", reason=reason) from None
         code = _response_code(body)
@@ -259,31 +163,43 @@ class AyoconnectClient:
                 f"unreadable bill: {error}", reason=Reason.BAD_RESPONSE, provider_code="300", raw=body
             ) from None
 
-    def _bill(self, product: Product, number: str, ref_id: str, data: dict[str, Any], body: dict) -> Bill:
+    def _bill(
+        self, product: Product, number: str, ref_id: str, data: dict[str, Any], body: dict[str, Any]
+    ) -> Bill:
         inquiry_id = data["inquiryId"]
         if inquiry_id is None or str(inquiry_id).strip() == "":
             raise KeyError("inquiryId")
-        total = to_rupiah(data["amount"])
-        admin = to_rupiah(data.get("totalAdmin") or 0)
-        fee = to_rupiah(data.get("processingFee") or 0)
+        account, product_code = _id(data.get("accountNumber")), _id(data.get("productCode"))
+        if account and account != number:  # another customer's bill: never shown, never paid
+            raise ValueError("the answer is about another accountNumber")
+        if product_code and product_code.upper() != product.biller_code.upper():
+            raise ValueError("the answer is about another productCode")
+        total = to_amount(data["amount"])
+        admin = to_amount(data.get("totalAdmin") or 0)
+        fee = to_amount(data.get("processingFee") or 0)
         if total <= 0:
             raise ValueError("amount is not positive")
+        details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
+        details.update(_pairs(data.get("productDetails")))
         lines = []
         for item in data.get("billDetails") or []:
             if not isinstance(item, dict) or str(item.get("billId", "")) == "0":
                 continue
+            # a bill's period is its Periode or Bulan when it names one; `key` is only a label
+            # ("Jumlah Tagihan") and "N/A" names nothing
             info = _pairs(item.get("billInfo"))
-            period = info.get("Periode") or info.get("Bulan") or str(item.get("key") or "")
-            lines.append(BillLine(period=period, amount=to_rupiah(item.get("value") or 0)))
-        details = _pairs(data.get("customerDetails") or data.get("customerDetail"))
-        details.update(_pairs(data.get("productDetails")))
+            period = _period(info.get("Periode")) or _period(info.get("Bulan"))
+            lines.append(BillLine(period=period, amount=to_amount(item.get("value") or 0)))
+        periods = [line.period for line in lines if line.period]
+        if not periods and _period(details.get("Periode")):
+            periods = [_period(details.get("Periode"))]
         return Bill(
-            provider=self.name,
+            provider=self.provider,
             ref_id=ref_id,
             product_code=product.code,
             customer_number=number,
             customer_name=str(data.get("customerName") or details.get("Nama Pelanggan") or ""),
-            periods=[line.period for line in lines if line.period],
+            periods=periods,
             lines=lines,
             nominal=total - admin - fee,
             admin=admin + fee,
@@ -296,12 +212,11 @@ class AyoconnectClient:
 
     # -- payment and status -------------------------------------------------------------------
     async def pay(self, bill: Bill) -> PaymentResult:
-        product = self.product(bill.product_code)
         inquiry_id: int | str = int(bill.provider_ref) if bill.provider_ref.isdigit() else bill.provider_ref
         params = {
             "partnerId": self._partner_id,
             "accountNumber": bill.customer_number,
-            "productCode": product.biller_code,
+            "productCode": self._biller_code(bill),
             "inquiryId": inquiry_id,
             "amount": bill.total,
             "refNumber": bill.ref_id,
@@ -317,47 +232,76 @@ class AyoconnectClient:
 
         def pending(message: str, raw: dict[str, Any] | None = None) -> PaymentResult:
             log.warning("Ayoconnect %s %s: %s, treated as pending", what, bill.ref_id, message)
-            return PaymentResult(
-                outcome=Outcome.PENDING,
-                reason=Reason.UNKNOWN,
-                provider=self.name,
-                ref_id=bill.ref_id,
-                message=message,
-                raw=raw or {},
-            )
+            return self._pending(bill, message, raw)
 
         try:
             response = await self._post(path, params)
         except Exception as error:  # whatever broke, the request may have arrived
             return pending(f"{type(error).__name__} during {what}")
         try:
-            body = _body(response)
-        except _Unreadable as error:
+            body = json_object(response)
+        except Unreadable as error:
             return pending(f"HTTP {response.status_code}: {error}")
         code = _response_code(body)
         outcome, reason = classify_payment(code, status=status)
-        if not 200 <= response.status_code < 300 and outcome is Outcome.FAILED:
-            # An HTTP error is "processing" (§11.1), whatever code its body carries.
+        if not 200 <= response.status_code < 300 and outcome is not Outcome.PENDING:
+            # An HTTP error is "processing" (§11.1), whatever code its body carries: only a 2xx
+            # success is a success, and only a 2xx failure is a failure.
             outcome, reason = Outcome.PENDING, Reason.UNKNOWN
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        if not self._about(bill, data):
+            return pending(f"the {what} answer is about another transaction", body)
         try:
-            amount = to_rupiah(data["amount"]) if data.get("amount") not in (None, "") else None
-        except NotRupiah:
-            amount = None
+            amount = to_amount(data["amount"]) if data.get("amount") not in (None, "") else None
+        except NotRupiah:  # fractional, text, or more than any wallet holds: a garbled answer
+            return pending(f"unreadable amount in the {what} answer", body)
+        transaction_id = _id(data.get("transactionId"))
+        if outcome is not Outcome.PENDING:  # settled: the core asks no more about it
+            self._transaction_ids.pop(bill.ref_id, None)
+        elif transaction_id and 200 <= response.status_code < 300:
+            self._transaction_ids.setdefault(bill.ref_id, transaction_id)
         log.info("Ayoconnect %s %s answered %s: %s", what, bill.ref_id, code, outcome.value)
         receipt = str(data.get("token") or "")  # the biller's reference, "N/A" while processing
         return PaymentResult(
             outcome=outcome,
             reason=reason,
-            provider=self.name,
+            provider=self.provider,
             ref_id=bill.ref_id,
             provider_code="" if code is None else str(code),
             message=_message(body),
             biller_ref="" if receipt == "N/A" else receipt,
-            provider_txn_id=str(data.get("transactionId") or ""),
+            provider_txn_id=transaction_id,
             amount=amount,
             raw=body,
         )
+
+    def _about(self, bill: Bill, data: dict[str, Any]) -> bool:
+        """Whether an answer's own ids, where it gives them, are this payment's: our refNumber,
+        the bill's account and product, and the transactionId an earlier answer gave it."""
+        ref_number = _id(data.get("refNumber"))
+        if ref_number and ref_number != bill.ref_id:
+            return False
+        account = _id(data.get("accountNumber"))
+        if account and account != bill.customer_number:
+            return False
+        product_code = _id(data.get("productCode"))
+        if product_code and product_code.upper() != self._biller_code(bill).upper():
+            return False
+        transaction_id = _id(data.get("transactionId"))
+        known = self._transaction_ids.get(bill.ref_id)
+        return not (transaction_id and known and transaction_id != known)
+
+    def _biller_code(self, bill: Bill) -> str:
+        """The code the bill was inquired with (a refreshed catalogue never changes it), else the
+        catalogue's."""
+        data = bill.raw.get("data") if isinstance(bill.raw, dict) else None
+        asked = _id(data.get("productCode")) if isinstance(data, dict) else ""
+        if asked:
+            return asked
+        try:
+            return self.product(bill.product_code).biller_code
+        except UnknownProduct:  # no longer in the catalogue: the code we stored is all we know
+            return bill.product_code
 
     # -- account -------------------------------------------------------------------------------
     async def partner_products(self) -> list[dict[str, Any]]:
@@ -369,8 +313,8 @@ class AyoconnectClient:
                 f"product list failed: {type(error).__name__}", reason=Reason.BILLER_DOWN
             ) from None
         try:
-            body = _body(response)
-        except _Unreadable as error:
+            body = json_object(response)
+        except Unreadable as error:
             raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
         items = body.get("data")
         if not isinstance(items, list):
@@ -382,13 +326,10 @@ class AyoconnectClient:
         """The partner balance at Ayoconnect, or None when it cannot be read."""
         try:
             response = await self._post(BALANCE_PATH, {"partnerId": self._partner_id})
-            body = _body(response)
+            body = json_object(response)
             data = body.get("data")
             if not isinstance(data, dict) or data.get("balance") is None:
                 return None
-            return to_rupiah(data["balance"])
-        except (httpx.HTTPError, _Unreadable, NotRupiah):
+            return to_amount(data["balance"])
+        except (httpx.HTTPError, Unreadable, NotRupiah):
             return None
-
-    async def aclose(self) -> None:
-        await self._http.aclose()

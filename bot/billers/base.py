@@ -9,7 +9,7 @@ providers that send numbers as strings or doubles are normalised at the edge.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,6 +47,8 @@ class Reason(StrEnum):
 
 
 MAX_MONTHS = 12  # months one BPJS inquiry may cover (the providers pay up to a year ahead)
+JAKARTA = timezone(timedelta(hours=7), "WIB")  # the billers' clock; Indonesia has no daylight saving
+
 
 class NumberRule(BaseModel):
     """How a customer number for a product must look. Checked before any call."""
@@ -55,6 +57,7 @@ class NumberRule(BaseModel):
     max_length: int = 20
     prefixes: tuple[str, ...] = ()
     hint: str = ""  # e.g. "nomor telepon dengan kode area, mis. 0218xxxxxxx"
+    hint_key: str = ""  # the chat's words for the hint, in each language: texts key "hint_<key>"
 
     def check(self, number: str) -> str:
         """Return the cleaned number or raise InvalidCustomerNumber naming the broken rule."""
@@ -77,10 +80,13 @@ class Product(BaseModel):
 
     code: str  # what users type and what we store, e.g. TELKOMPSTN
     name: str  # e.g. "Telkom Telepon / IndiHome"
-    category: str  # a key of CATEGORIES
+    category: str  # one of CATEGORIES
     provider_code: str = ""  # the code the provider wants, when it differs from `code`
     number_rule: NumberRule = Field(default_factory=NumberRule)
     needs_month: bool = False  # BPJS: months to pay (1 to MAX_MONTHS), sent at inquiry
+    listed: bool = True  # in the guided menus; a provider's own code a reseller may type is not
+    admin_fee: int | None = None  # the provider's admin fee, from its price list (IAK `fee`)
+    commission: int | None = None  # what the provider pays the operator per bill (IAK `komisi`)
 
     @property
     def biller_code(self) -> str:
@@ -110,7 +116,7 @@ class Bill(BaseModel):
     customer_name: str
     periods: list[str] = Field(default_factory=list)
     lines: list[BillLine] = Field(default_factory=list)
-    nominal: int  # total of the bills without fees
+    nominal: int  # total of the bills without fees or the penalties itemised in `lines`
     admin: int  # total admin fees
     total: int  # what must be paid to the biller for this bill (nominal + admin + penalties)
     cost: int | None = None  # what the biller takes from our deposit (IAK selling_price), if told
@@ -135,10 +141,6 @@ class PaymentResult(BaseModel):
     deposit_balance: int | None = None  # the operator's deposit after this, when told
     paid_at: str = ""  # the provider's timestamp, as given
     raw: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def is_final(self) -> bool:
-        return self.outcome is not Outcome.PENDING
 
 
 class BillerError(Exception):
@@ -174,6 +176,25 @@ class UnknownProduct(BillerError):
         self.code = code
 
 
+class PrepaidProduct(UnknownProduct):
+    """A provider's code of a prepaid product (airtime, data, vouchers, tokens): Loket only pays
+    postpaid bills, so it is refused by name instead of being unknown."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.message = f"prepaid product {code!r}"
+
+
+class NoProviderCode(InquiryError):
+    """The provider's product list names no code for this product: nothing is sent with a guess."""
+
+    reason = Reason.CONFIG_ERROR
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no provider code for {code!r}")
+        self.code = code
+
+
 class InvalidCustomerNumber(BillerError):
     """The customer number breaks the product's rule; nothing was sent."""
 
@@ -185,17 +206,8 @@ class InvalidCustomerNumber(BillerError):
         self.number_rule = number_rule
 
 
-CATEGORIES: dict[str, str] = {
-    # key -> Indonesian label; the Telegram texts translate keys, this is only a fallback
-    "telkom": "Telkom / IndiHome",
-    "tv": "TV Kabel",
-    "hp": "HP Pascabayar",
-    "pln": "PLN Pascabayar",
-    "bpjs": "BPJS",
-    "pdam": "PDAM",
-    "gas": "Gas",
-    "internet": "Internet",
-}
+# The categories the chat offers, in this order; bot/telegram/texts.py names each in each language.
+CATEGORIES: tuple[str, ...] = ("telkom", "tv", "hp", "pln", "bpjs", "pdam", "gas", "internet")
 
 
 @runtime_checkable

@@ -13,39 +13,45 @@ TELKOM_RULE = NumberRule(
     min_length=9,
     max_length=13,
     hint="nomor telepon rumah dengan kode area (mis. 0215551234) atau nomor IndiHome 12 digit",
+    hint_key="telkom",
 )
 TRI_RULE = NumberRule(
     min_length=10,
     max_length=13,
     prefixes=("0895", "0896", "0897", "0898", "0899"),
     hint="nomor HP Tri pascabayar, diawali 0895–0899 (mis. 08991234501)",
+    hint_key="tri",
 )
 HALO_RULE = NumberRule(
     min_length=10,
     max_length=13,
     prefixes=("0811", "0812", "0813", "0821", "0822", "0823", "0851", "0852", "0853"),
     hint="nomor Telkomsel Halo, diawali 0811/0812/0813/0821/0822/0852/0853",
+    hint_key="halo",
 )
-TELKOMVISION_RULE = NumberRule(min_length=10, max_length=12, hint="nomor pelanggan Telkomvision 10–12 digit")
-BIGTV_RULE = NumberRule(min_length=10, max_length=16, hint="nomor pelanggan BIG TV 10–16 digit")
+TELKOMVISION_RULE = NumberRule(
+    min_length=10, max_length=12, hint="nomor pelanggan Telkomvision 10–12 digit", hint_key="telkomvision"
+)
+BIGTV_RULE = NumberRule(
+    min_length=10, max_length=16, hint="nomor pelanggan BIG TV 10–16 digit", hint_key="bigtv"
+)
 PLN_RULE = NumberRule(
-    min_length=11, max_length=12, hint="ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik"
+    min_length=11, max_length=12, hint="ID pelanggan PLN 12 digit, tertera di struk atau tagihan listrik",
+    hint_key="pln",
 )
 BPJS_RULE = NumberRule(
     min_length=11,
     max_length=16,
     prefixes=("88",),
     hint="nomor Virtual Account BPJS Kesehatan, diawali 88 (mis. 8888801234567890)",
+    hint_key="bpjs",
 )
-PGAS_RULE = NumberRule(min_length=8, max_length=16, hint="ID pelanggan PGN (gas) 8–16 digit")
-CBN_RULE = NumberRule(min_length=6, max_length=12, hint="nomor pelanggan CBN 6–12 digit")
+PGAS_RULE = NumberRule(min_length=8, max_length=16, hint="ID pelanggan PGN (gas) 8–16 digit", hint_key="pgas")
+CBN_RULE = NumberRule(min_length=6, max_length=12, hint="nomor pelanggan CBN 6–12 digit", hint_key="cbn")
 PDAM_RULE = NumberRule(
-    min_length=6, max_length=20, hint="nomor sambungan / ID pelanggan PDAM, lihat rekening air"
+    min_length=6, max_length=20, hint="nomor sambungan / ID pelanggan PDAM, lihat rekening air",
+    hint_key="pdam",
 )
-
-# Ayoconnect codes are per partner contract; these are the names we configure them under.
-_AYO_PLN = "LSTPPPOG"
-
 
 def _iak_products() -> list[Product]:
     return [
@@ -67,37 +73,30 @@ def _iak_products() -> list[Product]:
     ]
 
 
-# Provider codes for Ayoconnect. LSTPPPOG comes from the reference; the others are clearly
-# named codes that ayoconnect_catalog(codes=...) overrides from the partner's product list.
-AYOCONNECT_CODES: dict[str, str] = {
-    "TELKOMPSTN": "AYO_INDIHOME",
-    "TVTLKMV": "AYO_TRANSVISION",
-    "TVBIG": "AYO_BIGTV",
-    "HPTHREE": "AYO_TRI_POSTPAID",
-    "HPTSEL": "AYO_TELKOMSEL_HALO",
-    "PLNPOSTPAID": _AYO_PLN,
-    "BPJS": "AYO_BPJS_KESEHATAN",
-    "PGAS": "AYO_PGN",
-    "CBN": "AYO_CBN",
-    "PDAMKOTA.SURABAYA": "AYO_PDAM_SURABAYA",
-    "PDAMKOTA.MEDAN": "AYO_PDAM_MEDAN",
-    "AETRA": "AYO_AETRA",
-}
-
-
 def iak_catalog() -> list[Product]:
     """Products as IAK (and the sandbox, which speaks IAK) knows them."""
     return _iak_products()
 
 
 def ayoconnect_catalog(codes: dict[str, str] | None = None) -> list[Product]:
-    """The same products plus Telkomsel Halo, each with its Ayoconnect product code."""
-    mapping = {**AYOCONNECT_CODES, **(codes or {})}
-    products = [
-        *_iak_products(),
-        Product(code="HPTSEL", name="Telkomsel Halo", category="hp", number_rule=HALO_RULE),
-    ]
-    return [p.model_copy(update={"provider_code": mapping[p.code]}) for p in products]
+    """The same products plus Telkomsel Halo, with the Ayoconnect product code `codes` names.
+
+    Ayoconnect's codes are per partner contract and differ between sandbox and production: they
+    come from the partner's product list (bot/billers/catalogue_sync.py) or AYOCONNECT_PRODUCT_CODES.
+    A product with no code here has none: it is never sent with a guessed one (NoProviderCode).
+    """
+    mapping = {k.upper(): v for k, v in (codes or {}).items()}
+    products = loket_products(halo=True)
+    return [p.model_copy(update={"provider_code": mapping.get(p.code, "")}) for p in products]
+
+
+def loket_products(*, halo: bool = False) -> list[Product]:
+    """What Loket sells, in its own codes (Telkomsel Halo only where the provider has it)."""
+    extra = [Product(code="HPTSEL", name="Telkomsel Halo", category="hp", number_rule=HALO_RULE)]
+    return [*_iak_products(), *(extra if halo else [])]
+
+
+RULE_BY_CATEGORY = {"pdam": PDAM_RULE, "pln": PLN_RULE, "gas": PGAS_RULE, "bpjs": BPJS_RULE}
 
 
 def find_product(products: list[Product], code: str) -> Product:

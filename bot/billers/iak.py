@@ -11,104 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from bot.billers.base import (
-    Bill,
-    BillLine,
-    InquiryError,
-    Outcome,
-    PaymentResult,
-    Product,
-    Reason,
-)
-from bot.billers.catalog import find_product, iak_catalog
-from bot.billers.money import NotRupiah, to_rupiah
-
-if TYPE_CHECKING:
-    from bot.billers.sandbox import SandboxBiller
+from bot.billers.base import Bill, BillLine, InquiryError, Outcome, PaymentResult, Product, Reason
+from bot.billers.catalog import iak_catalog
+from bot.billers.http_biller import HttpBiller, Unreadable, json_object
+from bot.billers.iak_codes import INQUIRY_OK, inquiry_reason, payment_outcome, status_outcome
+from bot.billers.money import NotRupiah, to_amount, to_rupiah
 
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/bill/check"
-
-_F, _P, _S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
-
-# Every postpaid response code of the IAK reference §6, as (outcome on payment, reason).
-# Inquiry uses only the reason; status and payment apply the overrides below.
-RESPONSE_CODES: dict[str, tuple[Outcome, Reason]] = {
-    "00": (_S, Reason.OK),
-    "01": (_F, Reason.ALREADY_PAID),
-    "02": (_P, Reason.UNKNOWN),  # "bill unpaid" after a pay request: unclear, ask status
-    "03": (_F, Reason.CONFIG_ERROR),  # invalid ref id: our format
-    "04": (_F, Reason.INQUIRY_EXPIRED),
-    "05": (_P, Reason.UNKNOWN),  # undefined error: IAK marks it pending
-    "06": (_F, Reason.INQUIRY_EXPIRED),  # inquiry id not found: inquire again
-    "07": (_F, Reason.PAYMENT_FAILED),
-    "08": (_F, Reason.BLOCKED),
-    "09": (_F, Reason.BILLER_DOWN),  # inquiry failed, retry later
-    "10": (_F, Reason.BILL_NOT_AVAILABLE),
-    "11": (_F, Reason.CONFIG_ERROR),  # duplicate ref id: our generator is broken
-    "13": (_F, Reason.BLOCKED),
-    "14": (_F, Reason.WRONG_NUMBER),
-    "15": (_F, Reason.WRONG_NUMBER),
-    "16": (_F, Reason.WRONG_NUMBER),
-    "17": (_F, Reason.INSUFFICIENT_DEPOSIT),
-    "20": (_F, Reason.CONFIG_ERROR),  # product unregistered
-    "30": (_F, Reason.PAY_AT_COUNTER),
-    "31": (_F, Reason.LIMIT_EXCEEDED),
-    "32": (_F, Reason.PAYMENT_FAILED),  # all periods must be paid together
-    "33": (_F, Reason.BILLER_DOWN),
-    "34": (_F, Reason.ALREADY_PAID),
-    "35": (_F, Reason.PAYMENT_FAILED),  # another unpaid arrear
-    "36": (_F, Reason.PAY_AT_COUNTER),
-    "37": (_F, Reason.PAYMENT_FAILED),
-    "38": (_F, Reason.PAYMENT_FAILED),
-    "39": (_P, Reason.IN_PROCESS),
-    "40": (_F, Reason.ALREADY_PAID),
-    "41": (_F, Reason.PAY_AT_COUNTER),
-    "42": (_P, Reason.UNKNOWN),  # "payment request not received" in answer to a payment
-    "91": (_F, Reason.BILLER_DOWN),
-    "92": (_F, Reason.PAYMENT_FAILED),
-    "93": (_F, Reason.PAYMENT_FAILED),  # invalid amount
-    "94": (_F, Reason.PAYMENT_FAILED),  # service expired
-    "100": (_F, Reason.CONFIG_ERROR),  # invalid signature
-    "101": (_F, Reason.CONFIG_ERROR),
-    "102": (_F, Reason.CONFIG_ERROR),  # IP not whitelisted
-    "103": (_P, Reason.TIMEOUT),  # on payment: verify with checkstatus before anything else
-    "105": (_F, Reason.BILLER_DOWN),
-    "106": (_F, Reason.BILLER_DOWN),
-    "107": (_F, Reason.CONFIG_ERROR),
-    "108": (_F, Reason.CONFIG_ERROR),  # our account id can't sell this product
-    "109": (_F, Reason.BILLER_DOWN),  # cut-off (PLN 23:00–01:00 WIB)
-    "110": (_F, Reason.BILLER_DOWN),
-    "117": (_F, Reason.CONFIG_ERROR),
-    "118": (_F, Reason.CONFIG_ERROR),  # account suspended
-    "201": (_P, Reason.UNKNOWN),
-}
-
-# On checkstatus a few codes mean something more definite than on payment.
-STATUS_OVERRIDES: dict[str, tuple[Outcome, Reason]] = {
-    "42": (_P, Reason.NO_PAYMENT_RECORD),  # status 0: inquiry only, never paid
-    "06": (_P, Reason.NO_PAYMENT_RECORD),  # ref_id unknown to IAK
-    "02": (_P, Reason.NO_PAYMENT_RECORD),
-    "103": (_F, Reason.TIMEOUT),  # with status 2: a payment that timed out at the biller
-}
-
-# On checkstatus these codes refuse the status *request* (signature, IP, command, format,
-# account, IAK's own outage): they say nothing about the payment, which stays unknown. A
-# FAILED here would refund a payment IAK may have made (e.g. after a key or IP change).
-STATUS_REQUEST_REFUSED = frozenset({"03", "33", "91", "100", "101", "102", "107", "110", "117", "118"})
-
-# The `status` field of a checkstatus answer (IAK §4) is the payment's own state. A final
-# outcome must agree with it: SUCCESS with 1 (or no field), FAILED only with an explicit 2.
-_STATUS_FIELD = {"0": _P, "1": _S, "2": _F, "3": _P}
-
-# Inquiry answers that are a bill.
-INQUIRY_OK = frozenset({"00", "02"})
 
 
 def sign(username: str, api_key: str, additional: str) -> str:
@@ -116,54 +33,12 @@ def sign(username: str, api_key: str, additional: str) -> str:
     return hashlib.md5(f"{username}{api_key}{additional}".encode()).hexdigest()
 
 
-def payment_outcome(code: str) -> tuple[Outcome, Reason]:
-    """What a pay-pasca answer with this code means; unknown codes are PENDING."""
-    return RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
-
-
-def status_outcome(code: str, state: object = None) -> tuple[Outcome, Reason]:
-    """What a checkstatus answer with this code and `status` field means.
-
-    Unknown codes, refused status requests and answers whose `status` field does not back
-    the code are PENDING: only the follow-up (or the operator) may settle those.
-    """
-    outcome, reason = STATUS_OVERRIDES.get(code) or RESPONSE_CODES.get(code, (_P, Reason.UNKNOWN))
-    if code in STATUS_REQUEST_REFUSED:
-        return _P, reason  # keep the reason: the operator has something to fix
-    field = None if state is None or str(state).strip() == "" else _STATUS_FIELD.get(str(state).strip(), _P)
-    if outcome is _S and field not in (None, _S):
-        return _P, Reason.UNKNOWN
-    if outcome is _F and field is not _F:
-        return _P, reason if field is None else Reason.UNKNOWN
-    return outcome, reason
-
-
-def inquiry_reason(code: str) -> Reason:
-    """Why an inquiry with this (non-OK) code found no payable bill."""
-    if code in {"05", "39", "201", "42"}:
-        return Reason.UNKNOWN
-    if code == "103":
-        return Reason.TIMEOUT
-    return RESPONSE_CODES.get(code, (_F, Reason.UNKNOWN))[1]
-
-
-class _Unreadable(Exception):
-    """The body is not the JSON envelope IAK sends (HTML, empty, garbage)."""
-
-
 def _data(response: httpx.Response) -> dict[str, Any]:
-    text = response.text
-    if not text.strip():
-        raise _Unreadable("empty body")
-    try:
-        body = json.loads(text)
-    except ValueError:
-        raise _Unreadable("not JSON (HTML error page?)") from None
-    if not isinstance(body, dict):
-        raise _Unreadable("not a JSON object")
+    """The `data` object of IAK's JSON envelope (or the body itself, where there is none)."""
+    body = json_object(response)
     data = body.get("data", body)
     if not isinstance(data, dict):
-        raise _Unreadable("data is not an object")
+        raise Unreadable("data is not an object")
     return data
 
 
@@ -208,11 +83,19 @@ def _optional_rupiah(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None or value == "":
         return None
-    return to_rupiah(value)
+    return to_amount(value)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _lines(desc: dict[str, Any]) -> list[BillLine]:
-    """Bill lines from desc.tagihan.detail (Telkom, PLN, TV) or desc.bill.detail (PDAM)."""
+    """Bill lines from desc.tagihan.detail (Telkom, PLN, TV) or desc.bill.detail (PDAM).
+
+    A detail whose amount is empty (HPTHREE sends `"nilai_tagihan": ""`) itemises nothing:
+    then there are no lines, and the bill is its totals.
+    """
     lines: list[BillLine] = []
     tagihan = desc.get("tagihan")
     details = tagihan.get("detail") if isinstance(tagihan, dict) else None
@@ -220,12 +103,14 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
         for item in details:
             if not isinstance(item, dict) or "nilai_tagihan" not in item:
                 continue
+            if _blank(item["nilai_tagihan"]):
+                return []
             lines.append(
                 BillLine(
                     period=str(item.get("periode", "")),
-                    amount=to_rupiah(item["nilai_tagihan"]),
-                    admin=to_rupiah(item.get("admin") or 0),
-                    penalty=to_rupiah(item.get("denda") or 0),
+                    amount=to_amount(item["nilai_tagihan"]),
+                    admin=to_amount(item.get("admin") or 0),
+                    penalty=to_amount(item.get("denda") or 0),
                 )
             )
         return lines
@@ -235,14 +120,30 @@ def _lines(desc: dict[str, Any]) -> list[BillLine]:
         for item in details:
             if not isinstance(item, dict) or "bill_amount" not in item:
                 continue
+            if _blank(item["bill_amount"]):
+                return []
             lines.append(
                 BillLine(
                     period=str(item.get("period", "")),
-                    amount=to_rupiah(item["bill_amount"]) + to_rupiah(item.get("misc_amount") or 0),
-                    penalty=to_rupiah(item.get("penalty") or 0),
+                    amount=to_amount(item["bill_amount"]) + to_amount(item.get("misc_amount") or 0),
+                    penalty=to_amount(item.get("penalty") or 0),
                 )
             )
     return lines
+
+
+_MMYY = re.compile(r"(0[1-9]|1[0-2])([0-9]{2})")
+_COUNT = re.compile(r"[0-9]{1,2}")
+
+
+def _period(text: str, product: Product) -> str:
+    """A period as IAK wrote it, made plain: PGAS's MMYY "0917" is the month 201709, and the
+    "02" of BPJS is no period but the number of months paid, "2 BULAN"; the rest is kept."""
+    text = text.strip()
+    if product.needs_month and _COUNT.fullmatch(text) and int(text):
+        return f"{int(text)} BULAN"
+    match = _MMYY.fullmatch(text)
+    return f"20{match.group(2)}{match.group(1)}" if match else text
 
 
 def _details(desc: dict[str, Any]) -> dict[str, str]:
@@ -254,8 +155,11 @@ def _details(desc: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class IAKClient:
-    """The IAK postpaid API behind the `Biller` interface."""
+class IAKClient(HttpBiller):
+    """The IAK postpaid API behind the `Biller` interface.
+
+    `transport` replaces the network: tests, and the sandbox's in-process IAK simulator.
+    """
 
     name = "iak"
 
@@ -270,26 +174,17 @@ class IAKClient:
         provider: str = "iak",
         products: list[Product] | None = None,
     ) -> None:
-        self._username = username
-        self._api_key = api_key
-        self._base_url = base_url.rstrip("/")
-        self.provider = provider
-        self._products = products if products is not None else iak_catalog()
-        self._http = httpx.AsyncClient(
-            base_url=self._base_url,
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        super().__init__(
+            base_url=base_url,
+            timeout=timeout,
             transport=transport,
+            products=products if products is not None else iak_catalog(),
+            provider=provider,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
+        self._username = username
+        self._api_key = api_key
         self._last_balance: int | None = None
-        self.simulator: SandboxBiller | None = None  # set when talking to the in-process sandbox
-
-    # -- catalogue ---------------------------------------------------------------------------
-    def products(self) -> list[Product]:
-        return list(self._products)
-
-    def product(self, code: str) -> Product:
-        return find_product(self._products, code)
 
     # -- transport ---------------------------------------------------------------------------
     def _sign(self, additional: str) -> str:
@@ -321,7 +216,7 @@ class IAKClient:
             raise InquiryError(f"HTTP {response.status_code}", reason=Reason.BILLER_DOWN)
         try:
             data = _data(response)
-        except _Unreadable as error:
+        except Unreadable as error:
             raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
         code = _code(data)
         if not code:
@@ -346,18 +241,29 @@ class IAKClient:
         tr_id = _tr_id(data["tr_id"])
         if not tr_id:
             raise KeyError("tr_id")
-        nominal = to_rupiah(data["nominal"])
-        admin = to_rupiah(data.get("admin") or 0)
+        for key, ours in (("ref_id", ref_id), ("hp", number)):
+            theirs = str(data.get(key) or "").strip()
+            if theirs and theirs != ours:  # another customer's bill: never shown, never paid
+                raise ValueError(f"the answer is about another {key}")
+        nominal = to_amount(data["nominal"])
+        admin = to_amount(data.get("admin") or 0)
         price = _optional_rupiah(data, "price")
         total = price if price is not None else nominal + admin
         if total <= 0:
             raise ValueError("bill total is not positive")
         desc = _desc(data)
-        lines = _lines(desc)
-        period = str(data.get("period") or "")
-        periods = [line.period for line in lines] or [p.strip() for p in period.split(",") if p.strip()]
-        if not lines:  # BPJS, TVBIG, PGAS, CBN: no per-period detail, one line for the whole bill
-            lines = [BillLine(period=period, amount=total - admin, admin=admin)]
+        lines = [line.model_copy(update={"period": _period(line.period, product)}) for line in _lines(desc)]
+        penalty = sum(line.penalty for line in lines)
+        # What IAK calls nominal may hold the late fees (PDAM) or not (PLN): the bill itself is
+        # what the total leaves after the fees and the penalties the biller itemises.
+        nominal = total - admin - penalty
+        if nominal < 0:
+            raise ValueError("fees and penalties exceed the bill total")
+        periods = [line.period for line in lines if line.period] or [
+            _period(part, product) for part in str(data.get("period") or "").split(",") if part.strip()
+        ]
+        if not lines and periods:  # BPJS, TVBIG, PGAS, CBN: no per-period detail, one line for it all
+            lines = [BillLine(period=",".join(periods), amount=nominal, admin=admin)]
         return Bill(
             provider=self.provider,
             ref_id=ref_id,
@@ -396,16 +302,8 @@ class IAKClient:
         }
         return await self._settle(bill, payload, status=True)
 
-    def _pending(self, bill: Bill, message: str, raw: dict[str, Any] | None = None) -> PaymentResult:
-        return PaymentResult(
-            outcome=Outcome.PENDING,
-            reason=Reason.UNKNOWN,
-            provider=self.provider,
-            ref_id=bill.ref_id,
-            provider_txn_id=bill.provider_ref,
-            message=message,
-            raw=raw or {},
-        )
+    def _unclear(self, bill: Bill, message: str, raw: dict[str, Any] | None = None) -> PaymentResult:
+        return self._pending(bill, message, raw, provider_txn_id=bill.provider_ref)
 
     async def _settle(self, bill: Bill, payload: dict[str, Any], *, status: bool) -> PaymentResult:
         command = payload["commands"]
@@ -413,32 +311,32 @@ class IAKClient:
             response = await self._post(payload)
         except Exception as error:  # whatever broke, the request may have reached IAK
             log.warning("IAK %s %s: %s, treated as pending", command, bill.ref_id, type(error).__name__)
-            return self._pending(bill, f"{type(error).__name__} during {command}")
+            return self._unclear(bill, f"{type(error).__name__} during {command}")
         if response.status_code not in (200, 400):
             log.warning("IAK %s %s: HTTP %s, treated as pending", command, bill.ref_id, response.status_code)
-            return self._pending(bill, f"HTTP {response.status_code} during {command}")
+            return self._unclear(bill, f"HTTP {response.status_code} during {command}")
         try:
             data = _data(response)
-        except _Unreadable as error:
-            return self._pending(bill, f"{error} during {command}")
+        except Unreadable as error:
+            return self._unclear(bill, f"{error} during {command}")
         code = _code(data)
         if not code:
-            return self._pending(bill, f"no response_code in {command} answer", data)
+            return self._unclear(bill, f"no response_code in {command} answer", data)
         outcome, reason = status_outcome(code, data.get("status")) if status else payment_outcome(code)
-        if outcome is not Outcome.PENDING and not self._about(bill, data):
+        if not self._about(bill, data):  # not even "in process": it may be another payment's
             log.warning(
                 "IAK %s %s: answer names another transaction, treated as pending", command, bill.ref_id
             )
-            return self._pending(bill, f"{command} answer is about another transaction", data)
+            return self._unclear(bill, f"{command} answer is about another transaction", data)
         try:
             amount = _optional_rupiah(data, "price")
             balance = _optional_rupiah(data, "balance")
         except NotRupiah:
-            return self._pending(bill, f"unreadable amounts in {command} answer", data)
+            return self._unclear(bill, f"unreadable amounts in {command} answer", data)
         if balance is not None:
             self._last_balance = balance
         if outcome is Outcome.SUCCESS and not _tr_id(data.get("tr_id")):  # _about read it already
-            return self._pending(bill, f"success without tr_id in {command} answer", data)
+            return self._unclear(bill, f"success without tr_id in {command} answer", data)
         log.info("IAK %s %s answered rc %s: %s", command, bill.ref_id, code, outcome.value)
         return PaymentResult(
             outcome=outcome,
@@ -483,7 +381,7 @@ class IAKClient:
             raise InquiryError(f"HTTP {response.status_code}", reason=Reason.BILLER_DOWN)
         try:
             data = _data(response)
-        except _Unreadable as error:
+        except Unreadable as error:
             raise InquiryError(str(error), reason=Reason.BAD_RESPONSE) from None
         items = data.get("pasca")
         if not isinstance(items, list):
@@ -499,6 +397,3 @@ class IAKClient:
     async def deposit(self) -> int | None:
         """IAK postpaid has no balance call: the last balance a pay or status answer told us."""
         return self._last_balance
-
-    async def aclose(self) -> None:
-        await self._http.aclose()

@@ -1,42 +1,32 @@
-"""The built-in sandbox biller: a small IAK postpaid simulator.
+"""The built-in sandbox biller: IakSimulator, a small simulator of IAK's postpaid API.
 
 It speaks the IAK protocol (same JSON, same signatures, same response codes) so that the
-real IAK client is what runs in tests and in the demo: in-process through
-`httpx.MockTransport`, or over HTTP with `python -m bot sandbox --port N`.
-
-Test numbers (IAK reference §8), checked in this order:
-1. the older scheme `<base><01..08>`: 01 one bill, 02 several bills, 03 inquiry timeout (103),
-   04 already paid (01), 05 wrong number (14), 06 payment failed (37), 07 payment pending
-   (39), 08 biller error at payment (105). Where an older number is also listed by the newer
-   scheme (PLN 530000000001, BPJS 8801234560001, BPJSTK …270001, SHOPEEPAY 082100000001)
-   the newer, current meaning wins.
-2. the newer scheme `<prefix><stage><rc>`: stage 0 answers rc at inquiry, stage 1 answers rc
-   at payment, `0000` one bill, `0999`/`1999` several bills. Any known rc works, not only the
-   listed ones (IAK's "test other response scenarios").
-3. any other number that passes the product's rule: a deterministic bill derived from the
-   number, paid successfully, so any well-formed number works in a demo.
-Products of §8 that Loket does not sell (BPJSTK, FNMEGA, E-Samsat, PBB, ShopeePay, …) are
-answered too; those that need an extra inquiry field (nomor_identitas, year, desc.amount)
-get rc 107 without it. Pending payments answer 39 to the first `sandbox_pending_checks`
-checkstatus calls and then settle to SUCCESS.
+real IAK client is what runs in tests and in the demo: in-process through an httpx transport
+(`make_biller` wires it to a `SandboxClient`), or over HTTP with `python -m bot sandbox --port N`.
+What each test number does is in sandbox_numbers.py, the bills it answers in sandbox_bills.py.
+Pending payments answer 39 to the first `pending_checks` checkstatus calls and then settle to
+SUCCESS.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import signal
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 
-from bot.billers.base import InvalidCustomerNumber, NumberRule, Product
-from bot.billers.catalog import iak_catalog
-from bot.billers.iak import RESPONSE_CODES, sign
+from bot.billers.base import JAKARTA, InvalidCustomerNumber, Product
+from bot.billers.catalog import PDAM_RULE, iak_catalog
+from bot.billers.iak import PATH, IAKClient, sign
+from bot.billers.iak_codes import STATUS_REQUEST_REFUSED
+from bot.billers.sandbox_bills import ADMIN_PER_BILL, bill_data
+from bot.billers.sandbox_numbers import EXTRA_FIELD, REFERENCE_ONLY, Scenario, scenario_for
 from bot.config import Settings
 
 SANDBOX_USERNAME = "081234567890"
@@ -44,168 +34,17 @@ SANDBOX_API_KEY = "sandbox-loket-key"  # public: the key of a local simulator, n
 SANDBOX_BASE_URL = "http://sandbox.loket.invalid"
 START_BALANCE = 1_000_000_000
 FIRST_TR_ID = 9_732_400
-
-_PDAM = ("PDAMKOTA.SURABAYA", "PDAMKOTA.MEDAN", "AETRA")
-_CHURCH_OLD = "MEMBER.Shiftsoft_MMS-Perpuluhan_2022"
-_CHURCH_OLD_NON = "NONMEMBER.Shiftsoft_MMS-Perpuluhan_2022"
-_CHURCH = "MEMBER.IAK_Church-Perpuluhan_2022"
-_CHURCH_NON = "NONMEMBER.IAK_Church-Perpuluhan_2022"
-
-# Products of IAK §8 that Loket does not sell (the chat offers `iak_catalog()`), kept so the
-# sandbox answers every documented test number for any IAK client, ours or another.
-_ANY_NUMBER = NumberRule(min_length=4, max_length=20)
-REFERENCE_ONLY: tuple[Product, ...] = tuple(
-    Product(code=code, name=name, category=category, number_rule=_ANY_NUMBER, needs_month=code == "BPJSTK")
-    for code, name, category in (
-        ("BPJSTK", "BPJS Ketenagakerjaan BPU", "bpjs"),
-        ("BPJSTKPU", "BPJS Ketenagakerjaan PU", "bpjs"),
-        ("FNMEGA", "Mega Finance", "finance"),
-        ("PLNNONTAG", "PLN Non-Taglis", "pln"),
-        ("PLNNONH", "PLN Non-Taglis (lama)", "pln"),
-        ("ESAMSAT.JABAR", "E-Samsat Jawa Barat", "tax"),
-        ("PBBKOT.CIMAHI", "PBB Kota Cimahi", "tax"),
-        ("SHOPEEPAY", "ShopeePay", "emoney"),
-        (_CHURCH, "Persembahan Gereja (anggota)", "church"),
-        (_CHURCH_NON, "Persembahan Gereja (umum)", "church"),
-        (_CHURCH_OLD, "Persembahan Gereja (anggota, lama)", "church"),
-        (_CHURCH_OLD_NON, "Persembahan Gereja (umum, lama)", "church"),
-    )
-)
-# The inquiry field each of these needs besides code/hp (IAK §2); without it: rc 107.
-EXTRA_FIELD = {
-    "ESAMSAT.JABAR": "nomor_identitas",
-    "PBBKOT.CIMAHI": "year",
-    "SHOPEEPAY": "desc.amount",
-    _CHURCH: "desc.amount",
-    _CHURCH_NON: "desc.amount",
-    _CHURCH_OLD: "desc.amount",
-    _CHURCH_OLD_NON: "desc.amount",
-}
-
-# Older scheme: base -> products it answers for; the last two digits pick the scenario.
-OLD_BASES: dict[str, tuple[str, ...]] = {
-    "63916012": ("TELKOMPSTN", "FNMEGA"),
-    "089912345": ("HPTHREE",),
-    "1272465001": ("TVTLKMV",),
-    "10721614": ("TVBIG",),
-    "5300000000": ("PLNPOSTPAID",),
-    "88012345600": ("BPJS",),
-    "01100146": ("PGAS",),
-    "017830": ("CBN",),
-    "102020": _PDAM,
-    "81020510112700": ("BPJSTK",),
-    "2103000160": ("BPJSTKPU",),
-    "32250300059": ("PLNNONTAG",),
-    "96585485235687": ("ESAMSAT.JABAR",),
-    "3298010923759999": ("PBBKOT.CIMAHI",),
-    "0821000000": ("SHOPEEPAY",),
-    "10": (_CHURCH_OLD,),
-}
-OLD_EXTRA_SUCCESS = {
-    "01927101": "CBN",
-    "210300016066": "BPJSTK",  # REF's PU number under the BPU code
-    "3225030005922": "PLNNONH",
-    "1811217010329": "PLNNONH",
-    "3226015008229": "PLNNONH",
-    "1921": _CHURCH_OLD_NON,
-    "1922": _CHURCH_OLD_NON,
-}
-NEW_PREFIXES: dict[str, tuple[str, ...]] = {
-    "639160": ("TELKOMPSTN", "FNMEGA"),
-    "0899123": ("HPTHREE",),
-    "12724650": ("TVTLKMV",),
-    "107216": ("TVBIG",),
-    "53000000": ("PLNPOSTPAID",),
-    "880123456": ("BPJS",),
-    "011001": ("PGAS",),
-    "0192": ("CBN",),
-    "1020": _PDAM,
-    "810205101127": ("BPJSTK",),
-    "21030001": ("BPJSTKPU",),
-    "322503000": ("PLNNONTAG",),
-    "965854852356": ("ESAMSAT.JABAR",),
-    "32980109237599": ("PBBKOT.CIMAHI",),
-    "08210000": ("SHOPEEPAY",),
-    "18": (_CHURCH,),
-    "19": (_CHURCH_NON,),
-}
-NEW_WINS = {"530000000001", "8801234560001", "8102051011270001", "082100000001"}
-MULTI_BILLS = {"TELKOMPSTN": 3, "PLNPOSTPAID": 8, "PDAMKOTA.MEDAN": 4}
-ADMIN_PER_BILL = {"PLNPOSTPAID": 3000, "BPJS": 2500, "AETRA": 2000}
-_OLD_SUFFIX = {"03": ("inquiry", "103"), "04": ("inquiry", "01"), "05": ("inquiry", "14")}
-_OLD_PAY = {"06": "37", "07": "39", "08": "105"}
-
-NAMES = (
-    "SITI RAHAYU", "BUDI SANTOSO", "DEWI LESTARI", "AGUS SETIAWAN", "NUR HIDAYAH",
-    "RUDI HARTONO", "SRI WAHYUNI", "EKO PRASETYO", "ANI SURYANI", "HENDRA GUNAWAN",
-)  # fmt: skip
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MEI", "JUN", "JUL", "AGU", "SEP", "OKT", "NOV", "DES")
 PENDING_RCS = frozenset({"39", "05", "201"})
-_OLD_SUFFIXES = frozenset(f"{n:02d}" for n in range(1, 9))
 
-
-@dataclass(frozen=True)
-class Scenario:
-    """What a number does: bills it has, and an rc answered at inquiry or at payment."""
-
-    bills: int = 1
-    inquiry_rc: str = "00"
-    pay_rc: str = "00"
-    name: str = ""
-
-
-def scenario_for(code: str, number: str) -> Scenario:
-    """The documented behaviour of a test number, or a plain one-bill success."""
-    if number in OLD_EXTRA_SUCCESS and OLD_EXTRA_SUCCESS[number] == code:
-        return Scenario()
-    if number not in NEW_WINS:
-        for base, codes in OLD_BASES.items():
-            suffix = number[len(base) :]
-            if code in codes and number.startswith(base) and suffix in _OLD_SUFFIXES:
-                name = "JAORAH" if code == "TELKOMPSTN" and suffix in {"01", "02"} else ""
-                if suffix == "02":
-                    return Scenario(bills=MULTI_BILLS.get(code, 1), name=name)
-                if suffix in _OLD_SUFFIX:
-                    return Scenario(inquiry_rc=_OLD_SUFFIX[suffix][1])
-                if suffix in _OLD_PAY:
-                    return Scenario(pay_rc=_OLD_PAY[suffix])
-                return Scenario(name=name)
-    for prefix, codes in NEW_PREFIXES.items():
-        rest = number[len(prefix) :]
-        if code in codes and number.startswith(prefix) and len(rest) == 4 and rest.isdigit():
-            stage, rc = rest[0], rest[1:]
-            if rc == "999" and stage in "01":
-                return Scenario(bills=MULTI_BILLS.get(code, 1))
-            if rc == "000" and stage == "0":
-                return Scenario()
-            rc = rc.lstrip("0").rjust(2, "0")
-            if rc in RESPONSE_CODES and rc != "00":
-                return Scenario(inquiry_rc=rc) if stage == "0" else Scenario(pay_rc=rc)
-    return Scenario()
-
-
-def _seed(code: str, number: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{code}:{number}".encode()).digest()[:8], "big")
-
-
-def _months_back(count: int, today: date) -> list[tuple[str, str]]:
-    """(label, yyyymm) of the `count` months before this one, oldest first."""
-    out = []
-    year, month = today.year, today.month
-    for _ in range(count):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        out.append((f"{MONTHS[month - 1]} {year}", f"{year}{month:02d}"))
-    return list(reversed(out))
+Payload = dict[str, Any]  # a request's or an answer's JSON object
 
 
 @dataclass
 class Inquiry:
+    """One inquiry the simulator answered, and what became of its payment."""
+
     tr_id: int
     ref_id: str
-    code: str
-    hp: str
     scenario: Scenario
     data: dict[str, Any]
     state: str = "inquired"  # inquired | pending | paid | failed
@@ -216,8 +55,8 @@ class Inquiry:
 
 
 @dataclass
-class SandboxState:
-    """Everything the sandbox remembers, kept in memory for the life of the process."""
+class SimulatorState:
+    """Everything the simulator remembers, kept in memory for the life of the process."""
 
     balance: int = START_BALANCE
     next_tr_id: int = FIRST_TR_ID
@@ -228,20 +67,68 @@ class SandboxState:
     status_requests: Counter[str] = field(default_factory=Counter)
 
 
-class SandboxBiller:
+# PDAM regions the simulator's price list offers besides Loket's three (IAK lists hundreds, by
+# province); one is switched off (status 4), as IAK's list always has some.
+PDAM_REGIONS: tuple[tuple[str, str], ...] = (
+    ("PDAMKAB.BANDUNG", "PDAM Tirta Raharja Kab. Bandung"),
+    ("PDAMKOTA.BANDUNG", "PDAM Tirtawening Kota Bandung"),
+    ("PDAMKAB.BEKASI", "PDAM Tirta Bhagasasi Kab. Bekasi"),
+    ("PDAMKOTA.BEKASI", "PDAM Tirta Patriot Kota Bekasi"),
+    ("PDAMKAB.BOGOR", "PDAM Tirta Kahuripan Kab. Bogor"),
+    ("PDAMKOTA.BOGOR", "PDAM Tirta Pakuan Kota Bogor"),
+    ("PDAMKOTA.DEPOK", "PDAM Tirta Asasta Kota Depok"),
+    ("PDAMKOTA.MALANG", "PDAM Tugu Tirta Kota Malang"),
+    ("PDAMKAB.MALANG", "PDAM Tirta Kanjuruhan Kab. Malang"),
+    ("PDAMKOTA.SEMARANG", "PDAM Tirta Moedal Kota Semarang"),
+    ("PDAMKOTA.SOLO", "PDAM Toya Wening Kota Surakarta"),
+    ("PDAMKOTA.YOGYAKARTA", "PDAM Tirtamarta Kota Yogyakarta"),
+    ("PDAMKAB.SLEMAN", "PDAM Tirta Sembada Kab. Sleman"),
+    ("PDAMKOTA.DENPASAR", "PDAM Kota Denpasar"),
+    ("PDAMKOTA.MAKASSAR", "PDAM Kota Makassar"),
+    ("PDAMKOTA.PALEMBANG", "PDAM Tirta Musi Palembang"),
+    ("PDAMKOTA.PADANG", "PDAM Kota Padang"),
+    ("PDAMKOTA.PONTIANAK", "PDAM Tirta Khatulistiwa Pontianak"),
+    ("PALYJA", "PAM Jaya (Palyja) Jakarta"),
+)
+INACTIVE = frozenset({"PDAMKAB.BOGOR"})
+COMMISSION = {"pln": 1000, "pdam": 700, "bpjs": 500}  # komisi per bill, by kind of bill
+
+
+class IakSimulator:
     """The simulator itself: a function from an IAK request to an IAK answer."""
 
-    def __init__(self, settings: Settings | None = None, *, today: date | None = None) -> None:
-        settings = settings or Settings()  # type: ignore[call-arg]
-        key = settings.iak_api_key.get_secret_value()
-        self.username = settings.iak_username if settings.iak_username and key else SANDBOX_USERNAME
-        self.api_key = key if settings.iak_username and key else SANDBOX_API_KEY
-        self.latency = settings.sandbox_latency
-        self.pending_checks = settings.sandbox_pending_checks
-        self.products: dict[str, Product] = {p.code: p for p in (*iak_catalog(), *REFERENCE_ONLY)}
-        self.state = SandboxState()
-        self.today = today
+    def __init__(
+        self,
+        *,
+        username: str = SANDBOX_USERNAME,
+        api_key: str = SANDBOX_API_KEY,
+        latency: float = 0.0,
+        pending_checks: int = 2,
+        today: date | None = None,
+    ) -> None:
+        self.username = username
+        self.api_key = api_key
+        self.latency = latency
+        self.pending_checks = pending_checks
+        regions = (Product(code=c, name=n, category="pdam", number_rule=PDAM_RULE) for c, n in PDAM_REGIONS)
+        self.products: dict[str, Product] = {p.code: p for p in (*iak_catalog(), *regions, *REFERENCE_ONLY)}
+        self.state = SimulatorState()
+        self.today = today  # the bills' "this month" (Asia/Jakarta's today when None)
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, today: date | None = None) -> IakSimulator:
+        """SANDBOX_LATENCY and SANDBOX_PENDING_CHECKS; the operator's IAK username and key when
+        both are set (to try a client signed with them), else the simulator's public ones."""
+        key = settings.iak_api_key.get_secret_value()
+        own = bool(settings.iak_username and key)
+        return cls(
+            username=settings.iak_username if own else SANDBOX_USERNAME,
+            api_key=key if own else SANDBOX_API_KEY,
+            latency=settings.sandbox_latency,
+            pending_checks=settings.sandbox_pending_checks,
+            today=today,
+        )
 
     # -- HTTP-shaped entry points -------------------------------------------------------------
     async def handle_body(self, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -261,7 +148,7 @@ class SandboxBiller:
         """An httpx transport that answers in-process, for the real IAK client."""
 
         async def handler(request: httpx.Request) -> httpx.Response:
-            if request.method != "POST" or not request.url.path.startswith("/api/v1/bill/check"):
+            if request.method != "POST" or not request.url.path.startswith(PATH):
                 return httpx.Response(
                     404, json=_answer({"response_code": "117", "message": "PAGE NOT FOUND"})
                 )
@@ -273,7 +160,8 @@ class SandboxBiller:
     # -- the protocol ---------------------------------------------------------------------------
     def handle(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         command = str(payload.get("commands") or "")
-        handlers = {
+        # command -> (its handler, what its sign is made over)
+        handlers: dict[str, tuple[Callable[[Payload], Payload], Callable[[Payload], str]]] = {
             "inq-pasca": (self._inquire, lambda p: str(p.get("ref_id", ""))),
             "pay-pasca": (self._pay, lambda p: str(p.get("tr_id", ""))),
             "checkstatus": (self._status, lambda p: "cs"),
@@ -320,61 +208,12 @@ class SandboxBiller:
         months = min(12, max(1, int(month))) if month.isdigit() and product.needs_month else 1
         tr_id = self.state.next_tr_id
         self.state.next_tr_id += 1
-        data = {**base, "tr_id": tr_id, **self._bill(product, hp, scenario, months, extra)}
+        today = self.today or datetime.now(JAKARTA).date()
+        data = {**base, "tr_id": tr_id, **bill_data(product, hp, scenario, months, today, extra)}
         data.update(response_code="00", message="INQUIRY SUCCESS")
-        self.state.inquiries[tr_id] = Inquiry(tr_id, ref_id, code, hp, scenario, data)
+        self.state.inquiries[tr_id] = Inquiry(tr_id, ref_id, scenario, data)
         self.state.by_ref[ref_id] = tr_id
         return data
-
-    def _bill(
-        self, product: Product, hp: str, scenario: Scenario, months: int, extra: str = ""
-    ) -> dict[str, Any]:
-        seed = _seed(product.code, hp)
-        name = scenario.name or NAMES[seed % len(NAMES)]
-        admin_each = ADMIN_PER_BILL.get(product.code, 2500)
-        periods = _months_back(
-            scenario.bills if not product.needs_month else months, self.today or date.today()
-        )
-        chosen = int(extra) if EXTRA_FIELD.get(product.code) == "desc.amount" else None
-        if product.code == "PBBKOT.CIMAHI":
-            periods = [(f"PBB {extra}", extra)]
-        details, nominal = [], 0
-        for index, (label, _) in enumerate(periods):
-            amount = chosen or 40_000 + ((seed >> (index * 7)) % 400) * 500  # whole hundreds of rupiah
-            nominal += amount
-            details.append({"periode": label, "nilai_tagihan": str(amount), "admin": str(admin_each)})
-        admin = admin_each * len(periods)
-        price = nominal + admin
-        for item in details:
-            item["total"] = int(item["nilai_tagihan"]) + admin_each
-        desc: dict[str, Any] = {"jumlah_tagihan": len(periods), "tagihan": {"detail": details}}
-        if product.code == "TELKOMPSTN":
-            desc.update(kode_area="0" + hp[1:4] if hp.startswith("0") else "0751", divre="01", datel="0006")
-        elif product.code == "PLNPOSTPAID":
-            desc = {
-                "tarif": "R1",
-                "daya": 1300,
-                "lembar_tagihan": len(periods),
-                "tagihan": {"detail": details},
-            }
-        elif product.code == "ESAMSAT.JABAR":
-            desc.update(nomor_identitas=extra, merek_kb="HONDA", tahun_buatan="2019")
-        elif product.code == "BPJS":
-            desc = {
-                "kode_cabang": "0901",
-                "nama_cabang": "JAKARTA PUSAT",
-                "sisa_pembayaran": "0",
-                "jumlah_peserta": "1",
-            }
-        return {
-            "tr_name": name,
-            "period": ",".join(period for _, period in periods),
-            "nominal": nominal,
-            "admin": admin,
-            "price": price,
-            "selling_price": price - 600 * len(periods),
-            "desc": desc,
-        }
 
     def _pay(self, p: dict[str, Any]) -> dict[str, Any]:
         tr_id_text = str(p.get("tr_id") or "")
@@ -434,7 +273,9 @@ class SandboxBiller:
         elif inquiry.state == "paid":
             answer.update(status=1, response_code="00", message="PAYMENT SUCCESS")
         else:
-            rc = "37" if inquiry.pay_rc in {"02", "06", "42"} else inquiry.pay_rc  # those mean "not paid"
+            # "not paid" codes and those refusing a status request say nothing of a failed payment
+            said_nothing = inquiry.pay_rc in {"02", "06", "42"} or inquiry.pay_rc in STATUS_REQUEST_REFUSED
+            rc = "37" if said_nothing else inquiry.pay_rc
             answer.update(status=2, response_code=rc, message="PEMBAYARAN GAGAL")
         return answer
 
@@ -448,18 +289,25 @@ class SandboxBiller:
         return view
 
     def _pricelist(self, p: dict[str, Any]) -> dict[str, Any]:
+        """IAK's pricelist-pasca: every product, one of them switched off (status 4); `status`
+        "active" or "non active"/"non-active" filters as IAK does."""
+        wanted = str(p.get("status") or "all").strip().lower().replace("-", " ")
         items = [
             {
                 "code": product.code,
                 "name": product.name,
-                "status": 1,
+                "status": 4 if product.code in INACTIVE else 1,
                 "fee": ADMIN_PER_BILL.get(product.code, 2500),
-                "komisi": 600,
+                "komisi": COMMISSION.get(product.category, 600),
                 "type": product.category,
                 "category": "postpaid",
             }
             for product in self.products.values()
         ]
+        if wanted == "active":
+            items = [item for item in items if item["status"] == 1]
+        elif wanted == "non active":
+            items = [item for item in items if item["status"] != 1]
         return {"pasca": items}
 
     def payments(self) -> dict[str, int]:
@@ -484,13 +332,11 @@ def _answer(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _now() -> str:
-    from datetime import datetime
-
-    return datetime.now().strftime("%Y%m%d%H%M%S")
+    """IAK's `datetime`: YmdHis in Western Indonesian Time."""
+    return datetime.now(JAKARTA).strftime("%Y%m%d%H%M%S")
 
 
 _MESSAGES = {
-    "00": "SUCCESS",
     "01": "INVOICE HAS BEEN PAID",
     "14": "INCORRECT DESTINATION NUMBER",
     "37": "PEMBAYARAN GAGAL",
@@ -510,10 +356,10 @@ def _message(rc: str, *, payment: bool = False) -> str:
 
 
 class SandboxServer:
-    """The sandbox on a real port (aiohttp), for `python -m bot sandbox` and e2e tests."""
+    """The simulator on a real port (aiohttp), for `python -m bot sandbox` and e2e tests."""
 
-    def __init__(self, biller: SandboxBiller, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.biller = biller
+    def __init__(self, simulator: IakSimulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.simulator = simulator
         self.host = host
         self.port = port
         self._runner: Any = None
@@ -522,18 +368,18 @@ class SandboxServer:
         from aiohttp import web
 
         async def bill_check(request: web.Request) -> web.Response:
-            status, answer = await self.biller.handle_body(await request.read())
+            status, answer = await self.simulator.handle_body(await request.read())
             return web.json_response(answer, status=status)
 
         async def payments(request: web.Request) -> web.Response:
-            return web.json_response(self.biller.payments())
+            return web.json_response(self.simulator.payments())
 
         async def health(request: web.Request) -> web.Response:
             return web.json_response({"ok": True})
 
         app = web.Application()
-        app.router.add_post("/api/v1/bill/check", bill_check)
-        app.router.add_post("/api/v1/bill/check/{kind}", bill_check)
+        app.router.add_post(PATH, bill_check)
+        app.router.add_post(PATH + "/{kind}", bill_check)
         app.router.add_get("/_sandbox/payments", payments)
         app.router.add_get("/_sandbox/health", health)
         self._runner = web.AppRunner(app, access_log=None)
@@ -558,7 +404,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8090) -> int:
     """Serve the sandbox until SIGINT/SIGTERM. Returns the process exit code."""
 
     async def main() -> None:
-        server = SandboxServer(SandboxBiller(settings), host, port)
+        server = SandboxServer(IakSimulator.from_settings(settings), host, port)
         await server.start()
         print(f"Sandbox biller on {server.url}", flush=True)
         stop = asyncio.Event()
@@ -572,3 +418,25 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8090) -> int:
 
     asyncio.run(main())
     return 0
+
+
+# -- the sandbox biller -------------------------------------------------------------------------------
+
+
+class SandboxClient(IAKClient):
+    """A sandbox bot's biller: the real IAK client signing with the simulator's account, over
+    the transport `make_biller` gives it (the simulator's own, in-process). `simulator` is kept
+    for tests that count what reached it (`simulator.payments()`)."""
+
+    def __init__(
+        self, simulator: IakSimulator, *, transport: httpx.AsyncBaseTransport, timeout: float = 30.0
+    ) -> None:
+        super().__init__(
+            username=simulator.username,
+            api_key=simulator.api_key,
+            base_url=SANDBOX_BASE_URL,
+            timeout=timeout,
+            transport=transport,
+            provider="sandbox",
+        )
+        self.simulator = simulator

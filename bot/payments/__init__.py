@@ -1,0 +1,146 @@
+"""The payment core's public surface: everything a front end (the Telegram chat) may use.
+
+The chat imports from here only, never from `bot.billers`: the core's service, models and
+errors, and the biller types the core speaks in (a product and its number rule, a bill, a
+payment result, why an inquiry was refused). docs/core-contract.md describes the calls.
+
+`PaymentService` (and the observer and alarm callback types) are loaded on first use:
+`storage/ledger.py` imports the core's models, and the service imports the ledger, so loading
+the service here would make importing the ledger first a cycle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.billers import make_biller
+from bot.billers.base import (
+    MAX_MONTHS,
+    Bill,
+    Biller,
+    BillerError,
+    BillLine,
+    InquiryError,
+    InvalidCustomerNumber,
+    NoProviderCode,
+    NumberRule,
+    Outcome,
+    PaymentResult,
+    PrepaidProduct,
+    Product,
+    Reason,
+    UnknownProduct,
+)
+from bot.billers.catalogue_sync import CatalogueSync, SyncReport
+from bot.payments.errors import (
+    BillBeingPaid,
+    IllegalTransition,
+    InquiryExpired,
+    InsufficientBalance,
+    InvalidAmount,
+    InvalidMonths,
+    NotPayable,
+    PaymentError,
+    TransactionNotFound,
+)
+from bot.payments.limits import InquiryLimited
+from bot.payments.models import (
+    FINAL_STATES,
+    MAX_RUPIAH,
+    OPEN_PAYMENT_STATES,
+    Deposit,
+    EntryKind,
+    Role,
+    Stats,
+    Transaction,
+    TransactionEvent,
+    TxState,
+    User,
+    WalletEntry,
+)
+from bot.payments.prices import (
+    ALL,
+    ROLES,
+    InvalidPriceRule,
+    PriceBook,
+    PriceChange,
+    PriceRule,
+    ProductOff,
+    subject_of,
+)
+from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
+from storage.db import is_busy
+
+if TYPE_CHECKING:
+    from bot.payments.service import Alarm, Observer, PaymentService
+
+_SERVICE_NAMES = frozenset({"Alarm", "Observer", "PaymentService"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SERVICE_NAMES:
+        from bot.payments import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "ALL",
+    "FINAL_STATES",
+    "MAX_MONTHS",
+    "MAX_RUPIAH",
+    "NOTE_MAX",
+    "OPEN_PAYMENT_STATES",
+    "ROLES",
+    "Alarm",
+    "Bill",
+    "BillBeingPaid",
+    "BillLine",
+    "Biller",
+    "BillerError",
+    "CatalogueSync",
+    "Deposit",
+    "EntryKind",
+    "IllegalTransition",
+    "InquiryError",
+    "InquiryExpired",
+    "InquiryLimited",
+    "InsufficientBalance",
+    "InvalidAmount",
+    "InvalidCustomerNumber",
+    "InvalidMonths",
+    "InvalidPriceRule",
+    "NoProviderCode",
+    "NotPayable",
+    "NotResolvable",
+    "NumberRule",
+    "Observer",
+    "Outcome",
+    "PaymentError",
+    "PaymentResult",
+    "PaymentService",
+    "PrepaidProduct",
+    "PriceBook",
+    "PriceChange",
+    "PriceRule",
+    "Product",
+    "ProductOff",
+    "Reason",
+    "Resolution",
+    "ResolveNoteMissing",
+    "Role",
+    "Stats",
+    "SyncReport",
+    "Transaction",
+    "TransactionEvent",
+    "TransactionNotFound",
+    "TxState",
+    "UnknownProduct",
+    "User",
+    "Verdict",
+    "WalletEntry",
+    "is_busy",
+    "make_biller",
+    "subject_of",
+]

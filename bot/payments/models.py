@@ -13,10 +13,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.billers.base import Bill, Reason
+from bot.billers.money import MAX_RUPIAH as MAX_RUPIAH  # one wallet operation moves at most this
 
-# The most one wallet operation may move (1 trillion rupiah): a typo of extra zeros is refused,
-# and every sum stays far inside SQLite's 64-bit integers.
-MAX_RUPIAH = 1_000_000_000_000
 
 class TxState(StrEnum):
     INQUIRED = "INQUIRED"  # a bill was found and shown; nothing paid yet

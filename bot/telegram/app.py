@@ -1,9 +1,9 @@
 """Building and running Loket's Telegram application.
 
-`build_application` wires the handlers, the per-chat update processor, the rate limiter and
-the SQLite persistence into a PTB Application; `BotRunner` owns the lifecycle (database,
-biller, payment core, recovery of pending payments, polling or webhook); `run_bot` is what
-`python -m bot` calls.
+`build_application` wires the rooms' handlers (bot/telegram/flows/), the core's notices, the
+per-chat update processor, the rate limiter and the SQLite persistence into a PTB Application;
+`BotRunner` owns the lifecycle (database, biller, payment core, recovery of pending payments,
+polling or webhook); `run_bot` is what `python -m bot` calls.
 """
 
 from __future__ import annotations
@@ -13,21 +13,30 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application, ApplicationBuilder, BasePersistence, BaseRateLimiter
+from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.billers.base import Biller
 from bot.config import Settings
 from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
-from bot.telegram.handlers import LoketHandlers, make_alarm, make_observer, register
+from bot.payments import Biller, CatalogueSync, PaymentService
+from bot.telegram.catalogue import Catalogue
+from bot.telegram.context import Loket, LoketApplication, LoketContext
+from bot.telegram.errors import on_error
+from bot.telegram.flows import account, bill, catalogue_admin, fallback, guided, operator, reseller
+from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
-from bot.telegram.texts import TEXTS
+from bot.telegram.texts import DEFAULT_LANG, TEXTS
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from storage.db import InstanceLock
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +45,25 @@ COMMANDS = ("start", "bayar", "history", "saldo", "help", "lang")
 
 def build_application(
     settings: Settings,
-    service: Any,
+    service: PaymentService,
     *,
     biller: Biller | None = None,
     persistence: BasePersistence[Any, Any, Any] | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> LoketApplication:
     """A ready-to-initialize Application over the payment core `service`.
 
     `request` replaces the HTTP layer (tests); `biller` defaults to the core's own.
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
+    sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
     builder = (
         ApplicationBuilder()
+        .application_class(LoketApplication, {"loket": loket})
+        .context_types(ContextTypes(context=LoketContext))
         .token(settings.token)
         .base_url(settings.telegram_base_url)
         .concurrent_updates(processor)
@@ -61,8 +74,9 @@ def build_application(
     if persistence is not None:
         builder = builder.persistence(persistence)
     application = builder.build()
+    assert isinstance(application, LoketApplication)
     processor.application = application
-    register(application, LoketHandlers(service, settings, biller.products()))
+    register(application, settings.admin_ids)
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
@@ -70,12 +84,25 @@ def build_application(
     return application
 
 
-async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: LoketApplication, admin_ids: list[int]) -> None:
+    """Every room's handlers, in one group: the first that takes an update handles it, so the
+    guided conversation comes first and `fallback` (what no room took) last."""
+    application.add_handlers(guided.handlers())
+    application.add_handlers(account.handlers())
+    application.add_handlers(bill.handlers())
+    application.add_handlers(operator.handlers(admin_ids))
+    application.add_handlers(catalogue_admin.handlers(admin_ids))
+    application.add_handlers(reseller.handlers())
+    application.add_handlers(fallback.handlers())
+    application.add_error_handler(on_error)
+
+
+async def set_commands(application: LoketApplication) -> None:
     """The command menu in Indonesian (default) and English."""
-    for lang in ("id", "en"):
+    for lang in TEXTS:
         commands = [BotCommand(name, TEXTS[lang][f"cmd_{name}"]) for name in COMMANDS]
         await application.bot.set_my_commands(
-            commands, scope=BotCommandScopeDefault(), language_code=None if lang == "id" else lang
+            commands, scope=BotCommandScopeDefault(), language_code=None if lang == DEFAULT_LANG else lang
         )
 
 
@@ -86,7 +113,7 @@ class BotRunner:
         self,
         settings: Settings,
         *,
-        service: Any = None,
+        service: PaymentService | None = None,
         biller: Biller | None = None,
         request: BaseRequest | None = None,
     ) -> None:
@@ -94,20 +121,25 @@ class BotRunner:
         self.service = service
         self.biller = biller
         self.request = request
-        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._db: Any = None
+        self.application: LoketApplication | None = None
+        self._db: Database | None = None
+        self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
         self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets, the HTTP server
 
     async def start(self) -> None:
-        from storage.db import open_database
+        from storage.db import lock_database, open_database
         from storage.persistence import SQLitePersistence
 
-        self._db = open_database(self.settings.database_path)
+        # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
+        # payment whose answer is still on its way lives in this process's memory.
+        self._lock = lock_database(self.settings.database_path)
+        self._db = open_database(
+            self.settings.database_path, busy_timeout_ms=self.settings.database_busy_timeout_ms
+        )
         if self.service is None:
-            from bot.billers import make_biller
-            from bot.payments.service import PaymentService
+            from bot.payments import PaymentService, make_biller
             from storage.ledger import Ledger
 
             if self.biller is None:
@@ -148,6 +180,7 @@ class BotRunner:
         self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")
 
     async def _recover(self) -> None:
+        assert self.service is not None
         try:
             recovered = await self.service.recover()
         except Exception:  # the follow-up loop checks them again on its schedule
@@ -182,6 +215,9 @@ class BotRunner:
             with contextlib.suppress(Exception):
                 self._db.conn.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def run_bot(settings: Settings) -> int:
@@ -194,6 +230,8 @@ def run_bot(settings: Settings) -> int:
         )
         return 2
 
+    from storage.db import DatabaseUnusable
+
     async def main() -> int:
         runner = BotRunner(settings)
         stop = asyncio.Event()
@@ -203,6 +241,10 @@ def run_bot(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             await runner.start()
+        except DatabaseUnusable as error:  # one line naming the file, not a traceback
+            print(f"DATABASE_PATH: {error}", file=sys.stderr)
+            await runner.stop()
+            return 2
         except InvalidToken as error:
             print(str(error), file=sys.stderr)
             await runner.stop()

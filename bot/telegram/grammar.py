@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.payments.models import MAX_RUPIAH
+from bot.payments import MAX_RUPIAH
 
 _SEPARATORS = re.compile(r"[.#*;\s]+")
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)")
@@ -69,6 +69,13 @@ _REPORT_WORDS = {"LAP", "LAPORAN"}
 _STATEMENT_WORDS = {"MUTASI"}
 _KEYWORDS = _INQUIRE_WORDS | _PAY_WORDS | _STATUS_WORDS | _BALANCE_WORDS | _REPORT_WORDS | _STATEMENT_WORDS
 _DAY = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})[/-]([0-9]{4})")
+FIRST_REPORT_DAY = date(2000, 1, 1)
+
+
+def report_days(today: date) -> tuple[date, date]:
+    """The first and last day a report may name: 2000 to the end of next year. A typo of a
+    year (9999, 0001) is refused before the date arithmetic could overflow."""
+    return FIRST_REPORT_DAY, date(today.year + 1, 12, 31)
 
 
 def ascii_digits(text: str) -> str:

@@ -1,19 +1,11 @@
-"""Inline keyboards. Callback data carries only a short verb and a ref or code, never money.
-
-Layout of callback data (all under Telegram's 64 bytes):
-  m:<pay|status|history|wallet|help>   menu
-  cat:<category>  prod:<code>  mon:<n>  back  cancelflow   the guided payment
-  pay:<ref>  cancel:<ref>              a bill's buttons
-  hist:<offset>  rcpt:<ref>            history pages and receipts
-  lang:<id|en>
-"""
+"""Inline keyboards. Their buttons' data is built by bot/telegram/callbacks.py and never holds money."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.billers.base import Product
-from bot.payments.models import Transaction
+from bot.payments import Product, Transaction
+from bot.telegram import callbacks
 from bot.telegram.render import rupiah
 from bot.telegram.texts import LANGS, t
 
@@ -22,62 +14,61 @@ def _b(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
+def _back_and_cancel(lang: str) -> list[InlineKeyboardButton]:
+    return [_b(t(lang, "btn_back"), callbacks.back()), _b(t(lang, "btn_cancel"), callbacks.cancel_flow())]
+
+
 def menu(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [_b(t(lang, "menu_pay"), "m:pay")],
-            [_b(t(lang, "menu_status"), "m:status"), _b(t(lang, "menu_history"), "m:history")],
-            [_b(t(lang, "menu_wallet"), "m:wallet"), _b(t(lang, "menu_help"), "m:help")],
-        ]
-    )
+    def item(choice: str) -> InlineKeyboardButton:
+        return _b(t(lang, f"menu_{choice}"), callbacks.menu(choice))
+
+    rows = [[item("pay")], [item("status"), item("history")], [item("wallet"), item("help")]]
+    return InlineKeyboardMarkup(rows)
 
 
 def categories(lang: str, keys: list[str]) -> InlineKeyboardMarkup:
-    rows = [[_b(t(lang, f"cat_{key}"), f"cat:{key}")] for key in keys]
-    rows.append([_b(t(lang, "btn_cancel"), "cancelflow")])
+    rows = [[_b(t(lang, f"cat_{key}"), callbacks.category(key))] for key in keys]
+    rows.append([_b(t(lang, "btn_cancel"), callbacks.cancel_flow())])
     return InlineKeyboardMarkup(rows)
 
 
 def products(lang: str, items: list[Product]) -> InlineKeyboardMarkup:
-    rows = [[_b(p.name, f"prod:{p.code}")] for p in items]
-    rows.append([_b(t(lang, "btn_back"), "back"), _b(t(lang, "btn_cancel"), "cancelflow")])
+    rows = [[_b(p.name, callbacks.product(p.code))] for p in items]
+    rows.append(_back_and_cancel(lang))
     return InlineKeyboardMarkup(rows)
 
 
 def number_step(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_b(t(lang, "btn_back"), "back"), _b(t(lang, "btn_cancel"), "cancelflow")]])
+    return InlineKeyboardMarkup([_back_and_cancel(lang)])
 
 
 def months(lang: str, choices: tuple[int, ...]) -> InlineKeyboardMarkup:
-    row = [_b(t(lang, "btn_months", n=n), f"mon:{n}") for n in choices]
-    return InlineKeyboardMarkup(
-        [row, [_b(t(lang, "btn_back"), "back"), _b(t(lang, "btn_cancel"), "cancelflow")]]
-    )
+    row = [_b(t(lang, "btn_months", n=n), callbacks.months(n)) for n in choices]
+    return InlineKeyboardMarkup([row, _back_and_cancel(lang)])
 
 
 def bill(lang: str, tx: Transaction) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _b(t(lang, "btn_pay", amount=rupiah(tx.amount)), f"pay:{tx.ref_id}"),
-                _b(t(lang, "btn_cancel"), f"cancel:{tx.ref_id}"),
+                _b(t(lang, "btn_pay", amount=rupiah(tx.amount)), callbacks.pay(tx.ref_id)),
+                _b(t(lang, "btn_cancel"), callbacks.cancel(tx.ref_id)),
             ]
         ]
     )
 
 
 def history(lang: str, txs: list[Transaction], offset: int, page: int, total: int) -> InlineKeyboardMarkup:
-    rows = [[_b(t(lang, "btn_receipt", ref=tx.ref_id), f"rcpt:{tx.ref_id}")] for tx in txs]
+    rows = [[_b(t(lang, "btn_receipt", ref=tx.ref_id), callbacks.receipt(tx.ref_id))] for tx in txs]
     nav = []
     if offset > 0:
-        nav.append(_b(t(lang, "btn_prev"), f"hist:{max(0, offset - page)}"))
+        nav.append(_b(t(lang, "btn_prev"), callbacks.history(max(0, offset - page))))
     if offset + page < total:
-        nav.append(_b(t(lang, "btn_next"), f"hist:{offset + page}"))
+        nav.append(_b(t(lang, "btn_next"), callbacks.history(offset + page)))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
 
 
 def languages() -> InlineKeyboardMarkup:
-    names = {"id": "Bahasa Indonesia", "en": "English"}
-    return InlineKeyboardMarkup([[_b(names[code], f"lang:{code}") for code in LANGS]])
+    return InlineKeyboardMarkup([[_b(t(code, "lang_name"), callbacks.language(code)) for code in LANGS]])

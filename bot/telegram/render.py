@@ -9,9 +9,15 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.billers.base import Reason
-from bot.payments.models import Transaction, TxState, WalletEntry
-from bot.telegram.texts import Raw, clip, t
+from bot.payments import (
+    InvalidCustomerNumber,
+    NumberRule,
+    Reason,
+    Transaction,
+    TxState,
+    WalletEntry,
+)
+from bot.telegram.texts import DEFAULT_LANG, TEXTS, Raw, clip, t
 
 WALLET_NOTE = 80  # characters of an entry's reason on a wallet line (ten lines share one message)
 
@@ -55,7 +61,7 @@ _YYYYMM = re.compile(r"(20[0-9]{2})(0[1-9]|1[0-2])")
 def period_label(lang: str, period: str) -> str:
     """A biller's period as people read it: '202608,202609' -> 'AGU 2026, SEP 2026'; a label the
     biller already wrote ('OKT 2026') is kept."""
-    names = _MONTHS.get(lang, _MONTHS["id"])
+    names = _MONTHS.get(lang, _MONTHS[DEFAULT_LANG])
     parts = []
     for part in (p.strip() for p in period.split(",")):
         match = _YYYYMM.fullmatch(part)
@@ -214,3 +220,20 @@ def age_text(seconds: float) -> str:
     if minutes:
         return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
+
+
+def number_hint(lang: str, rule: NumberRule) -> str:
+    """What a product's customer number looks like, in the chat's language: the locales' words
+    for the rule's hint key; the catalogue's own (Indonesian) hint for a rule without one."""
+    key = f"hint_{rule.hint_key}"
+    if rule.hint_key and key in TEXTS[DEFAULT_LANG]:
+        return Raw(t(lang, key))
+    return rule.hint or "-"
+
+
+def number_refusal(lang: str, error: InvalidCustomerNumber, typed: str) -> str:
+    """Which rule a customer number broke, then what is expected."""
+    rule = error.number_rule
+    length = len(re.sub(r"[\s\-.]", "", typed))
+    why = t(lang, f"why_{error.rule}", length=length, min=rule.min_length, max=rule.max_length)
+    return t(lang, "number_invalid", why=Raw(why), hint=number_hint(lang, rule))

@@ -1,0 +1,31 @@
+"""How the rooms declare their handlers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.telegram.context import LoketContext
+
+Handler = BaseHandler[Update, LoketContext, Any]
+Callback = Callable[[Update, LoketContext], Coroutine[Any, Any, Any]]
+
+# Only new messages are acted on. PTB's CommandHandler also takes *edited* messages by
+# default: an edited "/topup 1001 50000" would top the wallet up a second time.
+NEW = filters.UpdateType.MESSAGE
+
+
+def command(
+    names: str | list[str], callback: Callback, only: filters.BaseFilter | None = None
+) -> CommandHandler[LoketContext, Any]:
+    """A command in a new message; `only` narrows who may use it (e.g. operators)."""
+    return CommandHandler(names, callback, filters=NEW if only is None else NEW & only)
+
+
+def button(pattern: re.Pattern[str], callback: Callback) -> CallbackQueryHandler[LoketContext, Any]:
+    """A tap on an inline button whose data matches `pattern` (bot/telegram/callbacks.py)."""
+    return CallbackQueryHandler(callback, pattern=pattern)

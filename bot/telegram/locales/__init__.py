@@ -1,0 +1,12 @@
+"""The bot's words, one module per language: Indonesian first (id.py), English (en.py).
+
+A new language is a new module with the same keys, added to LOCALES.
+"""
+
+from bot.telegram.locales import catalogue, en
+from bot.telegram.locales import id as indonesian
+
+LOCALES: dict[str, dict[str, str]] = {
+    "id": {**indonesian.TEXTS, **catalogue.ID},
+    "en": {**en.TEXTS, **catalogue.EN},
+}
