@@ -142,6 +142,7 @@ class QrisPayments:
         self.poll_every = poll_every
         self.poll_tick = poll_tick
         self.not_found_grace = not_found_grace
+        self.check_gap = CHECK_GAP  # "I have paid" taps closer together ask the gateway once
         self._observers: list[IntentObserver] = []
         self._alarms: list[AlarmCallback] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -691,11 +692,11 @@ class QrisPayments:
             return intent
         now = self._now()
         last = self._last_check.get(order_id)
-        if last is not None and (now - last).total_seconds() < CHECK_GAP:
+        if last is not None and (now - last).total_seconds() < self.check_gap:
             return intent
         if len(self._last_check) > 1000:
             self._last_check = {
-                k: v for k, v in self._last_check.items() if (now - v).total_seconds() < CHECK_GAP
+                k: v for k, v in self._last_check.items() if (now - v).total_seconds() < self.check_gap
             }
         self._last_check[order_id] = now
         return await self._ask_and_apply(intent, "check")

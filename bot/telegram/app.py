@@ -22,12 +22,14 @@ from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, C
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.moneyin import MoneyIn
 from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
 from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
-from bot.telegram.flows import account, bill, catalogue_admin, fallback, guided, operator, reseller
+from bot.telegram.flows import account, bill, catalogue_admin, fallback, guided, moneyin, operator, reseller
+from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -51,15 +53,17 @@ def build_application(
     persistence: BasePersistence[Any, Any, Any] | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    money: MoneyIn | None = None,
 ) -> LoketApplication:
     """A ready-to-initialize Application over the payment core `service`.
 
-    `request` replaces the HTTP layer (tests); `biller` defaults to the core's own.
+    `request` replaces the HTTP layer (tests); `biller` defaults to the core's own; `money`
+    (QRIS and deposit tickets, bot/moneyin) lets customers top up and pay by QRIS.
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
     sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
-    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync, money)
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket})
@@ -81,6 +85,10 @@ def build_application(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
     service.add_alarm(make_alarm(application, service, settings.admin_ids))
+    if money is not None:
+        money.qris.add_observer(make_intent_observer(application, service))
+        money.qris.add_alarm(make_money_alarm(application, service, settings.admin_ids))
+        money.tickets.add_observer(make_ticket_observer(application, service, settings.admin_ids))
     return application
 
 
@@ -90,6 +98,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(guided.handlers())
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
+    application.add_handlers(moneyin.handlers(admin_ids))
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(catalogue_admin.handlers(admin_ids))
     application.add_handlers(reseller.handlers())
@@ -154,6 +163,7 @@ class BotRunner:
             biller=self.biller,
             persistence=SQLitePersistence(self._db),
             request=self.request,
+            money=self.money_in.money,
         )
         self.application = app
         try:
