@@ -433,7 +433,7 @@ async def ticket_button(update: Update, context: LoketContext) -> None:
     accept = bool(query.data and query.data.startswith("tacc:"))
     await answer(query)
     text = await _decide(context, int(context.matches[0]["ticket"]), accept=accept)
-    markup = query.message.reply_markup if query.message is not None else None
+    markup = getattr(query.message, "reply_markup", None)
     if markup is not None and len(markup.inline_keyboard) > 1:  # /tiket's list: the others stay
         await context.reply(text)
         return
