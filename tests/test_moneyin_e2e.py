@@ -107,7 +107,9 @@ class Stack:
         return [int(r[0]) for r in self.rows("SELECT amount FROM wallet_entries WHERE credit_key = ?", key)]
 
     def money_rows(self) -> list[tuple[Any, ...]]:
-        return self.rows("SELECT * FROM wallet_entries") + self.rows("SELECT * FROM payment_intents")
+        """The wallets and what the intents say of the money (not where their news goes)."""
+        intents = self.rows("SELECT order_id, state, reason, paid_at, late, bill_step FROM payment_intents")
+        return self.rows("SELECT * FROM wallet_entries") + intents + self.rows("SELECT * FROM intent_events")
 
 
 @pytest.fixture

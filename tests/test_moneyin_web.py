@@ -6,6 +6,7 @@ server beside polling (and a taken port stops the start with one line)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -133,3 +134,53 @@ def test_a_taken_port_stops_the_start_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.startswith(f"Cannot listen on 127.0.0.1:{port} (HTTP_LISTEN, HTTP_PORT)") and "\n" not in err
+
+
+async def test_stopping_lets_a_bill_being_paid_finish_and_its_receipt_go_out(tmp_path, caplog):
+    """SIGTERM right after a QR was paid: the bill's payment (slow biller) finishes and its
+    receipt is sent before Telegram is shut down, never 'observer failed' on a closed bot."""
+    from bot.billers import make_biller
+
+    settings = make_settings(tmp_path, PAYMENT_GATEWAY="sandbox", HTTP_PORT="0")
+    inner = make_biller(settings)
+
+    class SlowPay:
+        name = inner.name
+
+        def __getattr__(self, attr):
+            return getattr(inner, attr)
+
+        async def pay(self, bill):
+            await asyncio.sleep(1.0)
+            return await inner.pay(bill)
+
+    class ClosingAPI(FakeBotAPI):  # like PTB's HTTPXRequest: nothing goes out once shut down
+        closed = False
+
+        async def shutdown(self) -> None:
+            self.closed = True
+
+        async def do_request(self, url, method, request_data=None, *args, **kwargs):
+            if self.closed:
+                raise RuntimeError("This HTTPXRequest is not initialized!")
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+
+    api = ClosingAPI()
+    runner = BotRunner(settings, biller=SlowPay(), request=api)  # type: ignore[arg-type]
+    await runner.start()
+    try:
+        tx = await runner.service.inquire(USER, "PLNPOSTPAID", "530000000000")
+        runner.service.set_notify(tx.ref_id, {"chat_id": USER, "lang": "id"})
+        money = runner.money_in.money
+        intent = await money.qris.pay_bill(USER, tx.ref_id)
+        await runner.money_in.gateway.simulator.pay(intent.order_id)  # notified; the bill is being paid
+    finally:
+        await runner.stop()
+        await inner.aclose()
+    import sqlite3
+
+    with sqlite3.connect(settings.database_path) as db:  # the runner closed its connection
+        state = db.execute("SELECT state FROM transactions WHERE ref_id = ?", [tx.ref_id]).fetchone()[0]
+    assert state == "SUCCESS"
+    assert any("STRUK" in call.params.get("text", "") for call in api.sent("sendMessage", USER))
+    assert "observer failed" not in caplog.text

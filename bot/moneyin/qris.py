@@ -184,9 +184,11 @@ class QrisPayments:
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
-        """Wait for the bill payments started in the background (tests, shutdown)."""
+        """Wait for the bill payments started in the background (tests, shutdown). A waiter that
+        is cancelled (a stopping start-up recovery) never cancels them: a bill's pay request,
+        once sent, is left to finish and record its answer."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.wait(list(self._tasks))
 
     # -- reading -------------------------------------------------------------------------------
     def _require_gateway(self) -> Gateway:
@@ -801,11 +803,12 @@ class QrisPayments:
                 found.append(await self._ask_and_apply(intent, "recovery"))
             except Exception:
                 log.exception("recovery check of %s failed", intent.order_id)
-        for intent in self.store.bills_to_pay(self.gateway.name):
-            await self._pay_bill(intent.order_id)
-            found.append(self.store.get_intent(intent.order_id) or intent)
+        paying = self.store.bills_to_pay(self.gateway.name)
+        for intent in paying:
+            if intent.order_id not in self._bill_running:
+                self._spawn(self._pay_bill(intent.order_id))
         await self.drain()
-        return found
+        return found + [self.store.get_intent(intent.order_id) or intent for intent in paying]
 
     def start(self) -> None:
         if self._poller is None and self.gateway is not None:

@@ -74,11 +74,12 @@ class MoneyInRuntime:
         self.money.start()
 
     async def stop(self) -> None:
-        if self.money is not None:
-            await self.money.stop()
+        """No new notifications first, then the poller stops and the bills being paid finish."""
         if self.http is not None:
             await self.http.stop()
             self.http = None
+        if self.money is not None:
+            await self.money.stop()
         if self._own_gateway and self.gateway is not None:
             await self.gateway.aclose()
             self._own_gateway = False

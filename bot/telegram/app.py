@@ -208,6 +208,8 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
             self._recovery = None
+        if self.money_in is not None:  # no new notifications; bills being paid finish while Telegram is up
+            await self.money_in.stop()
         app = self.application
         if app is not None:
             if app.updater is not None and app.updater.running:
@@ -215,8 +217,6 @@ class BotRunner:
             if app.running:
                 await app.stop()
             await app.shutdown()
-        if self.money_in is not None:
-            await self.money_in.stop()
         if self.service is not None:
             await self.service.stop()
         if self._own_biller and self.biller is not None:
