@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
@@ -91,9 +91,31 @@ async def inquire(
     return None, False
 
 
+def bill_keyboard(context: LoketContext, tx: Transaction, balance: int) -> InlineKeyboardMarkup:
+    """Pay / Cancel, and where a gateway is set a QRIS button with its price (QRIS_FEE included),
+    on top for a wallet that does not hold the bill: that customer is offered QRIS first."""
+    money = context.money
+    qris = money.qris.price_of_bill(tx.amount) if money is not None and money.qris.available else None
+    return keyboards.bill(context.lang, tx, qris=qris, qris_first=balance < tx.amount)
+
+
+def topup_ways(context: LoketContext) -> str:
+    """The ways to top up that exist here, for "saldo tidak cukup" (the operator's is always named)."""
+    money = context.money
+    if money is None or not context.can_top_up:
+        return ""
+    lang = context.lang
+    lines = [t(lang, "topup_ways")]
+    if money.qris.available:
+        lines += [t(lang, "topup_way_qris_bill"), t(lang, "topup_way_qris")]
+    if money.tickets.available:
+        lines.append(t(lang, "topup_way_ticket"))
+    return "\n".join(lines)
+
+
 async def show(context: LoketContext, tx: Transaction, text: str) -> None:
     """The bill's message with its Pay / Cancel buttons; news of the payment edits it later."""
-    message = await context.reply(text, keyboards.bill(context.lang, tx))
+    message = await context.reply(text, bill_keyboard(context, tx, context.service.balance(tx.user_id)))
     context.service.set_notify(tx.ref_id, notify_for(message, context.lang))
 
 
@@ -130,7 +152,8 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         now = context.service.get(ref, user_id)
         if TxState(now.state) is TxState.INQUIRED:
             text = render.bill_text(lang, now, context.service.balance(user_id))
-            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), keyboards.bill(lang, now))
+            balance = context.service.balance(user_id)
+            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), bill_keyboard(context, now, balance))
         else:
             await edit(query, render.outcome_text(lang, now))
         return
@@ -142,8 +165,9 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         return
     except BillBeingPaid as error:
         note = t(lang, "bill_being_paid", ref=error.other.ref_id)
-        text = render.bill_text(lang, tx, context.service.balance(user_id)) + "\n\n" + note
-        await edit(query, text, keyboards.bill(lang, tx))
+        balance = context.service.balance(user_id)
+        text = render.bill_text(lang, tx, balance) + "\n\n" + note
+        await edit(query, text, bill_keyboard(context, tx, balance))
         return
     except InsufficientBalance as error:
         short = t(
@@ -154,8 +178,13 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
             shortfall=render.rupiah(error.shortfall),
             user_id=user_id,
         )
+        ways = topup_ways(context)
+        if ways:
+            short += "\n" + ways
         await edit(
-            query, render.bill_text(lang, tx, error.balance) + "\n\n" + short, keyboards.bill(lang, tx)
+            query,
+            render.bill_text(lang, tx, error.balance) + "\n\n" + short,
+            bill_keyboard(context, tx, error.balance),
         )
         return
     except TransactionNotFound:
