@@ -26,10 +26,10 @@ from bot.billers import make_biller
 from bot.config import load_settings
 from bot.gateways import make_gateway
 from bot.moneyin import MoneyIn
+from bot.payments.ledger import Ledger
 from bot.payments.service import PaymentService
 from bot.web.server import LoketHTTP, add_gateway_routes
 from storage.db import open_database
-from storage.ledger import Ledger
 
 USER = 42
 NUMBER = "6391600000"  # sandbox biller: one bill, paid successfully

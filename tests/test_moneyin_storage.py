@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.moneyin.models import INTENT_TRANSITIONS, IntentState
+from bot.payments.ledger import Ledger
 from storage.db import MIGRATIONS, connect, migrate, open_database
-from storage.ledger import Ledger
 from tests.core_fakes import snapshot
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC).isoformat()
