@@ -1,7 +1,8 @@
 """The whole bot, measured as users feel it: message in, answer out, over real HTTP.
 
 The real BotRunner long-polls the Bot API emulator on 127.0.0.1 and pays through the in-process
-sandbox biller, with a temp database. N users at once each check a bill (`CEK…`) and pay it;
+sandbox biller, with a temp database. N users at once each check a bill of their own (`CEK…`,
+a number of the sandbox's load range) and pay it;
 the figures are the time from the user's message (or tap) to the bot's bill (or receipt).
 
     python benchmarks/bench_bot.py [users]
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.billers.sandbox_numbers import LOAD_PRODUCT, load_number
 from bot.config import Settings
 from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
 from bot.telegram.app import BotRunner
@@ -61,7 +63,7 @@ async def main(users: int) -> None:
             async def check(user_id: int) -> tuple[float, int, str]:
                 started = time.perf_counter()
                 since = emulator.seq
-                await emulator.user_sends(user_id, "CEK.TELKOMPSTN.6391601201")
+                await emulator.user_sends(user_id, f"CEK.{LOAD_PRODUCT}.{load_number(user_id - FIRST_USER)}")
                 bill = await emulator.wait_for_text(user_id, "Ref=", timeout=60, since=since)
                 data = bill.buttons()[0][0]["callback_data"]
                 return time.perf_counter() - started, bill.message_id, data
