@@ -14,8 +14,7 @@ import sqlite3
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
-from telegram.constants import ChatAction
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.payments import (
     MAX_MONTHS,
@@ -40,7 +39,7 @@ from bot.payments import (
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, button
-from bot.telegram.messages import answer, edit, edit_or_send, keep_typing
+from bot.telegram.messages import PROCESSING_AFTER, answer, edit, edit_or_send, keep_typing
 from bot.telegram.texts import t
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def notify_for(message: MaybeInaccessibleMessage, lang: str) -> dict[str, Any]:
 async def inquire(
     context: LoketContext, code: str, number: str, months: int = 1
 ) -> tuple[Transaction | None, bool]:
-    """Run an inquiry with 'typing…' shown and explain any refusal.
+    """Run an inquiry, with 'typing…' shown when it takes a while, and explain any refusal.
 
     Returns the transaction (None when there is no bill) and whether to ask for the
     number again (a wrong number keeps the customer in the number step).
@@ -62,7 +61,6 @@ async def inquire(
     lang = context.lang
     chat = context.effective_chat
     assert chat is not None
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
     try:
         return await context.service.inquire(context.user_id, code, number, months=months), False
@@ -137,13 +135,25 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         await answer_unpayable(query, lang, tx)
         return
     await answer(query)
+    message = query.message
+
+    async def pay() -> Transaction:
+        context.service.set_notify(ref, notify_for(message, lang))
+        return await context.service.pay(ref, user_id)
+
+    paying = asyncio.ensure_future(pay())
+    # "Processing" only for a slow pay answer: a fast one goes straight to the receipt, which
+    # the core's news of the payment puts on the bill's message (bot/telegram/notices.py).
+    done, _ = await asyncio.wait({paying}, timeout=PROCESSING_AFTER)
+    processing_shown = False
+    if not done:
+        try:
+            await edit(query, t(lang, "processing", ref=tx.ref_id))
+            processing_shown = True
+        except TelegramError as error:  # the message went away, Telegram is slow: the outcome follows
+            log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
     try:
-        await edit(query, t(lang, "processing", ref=tx.ref_id))
-    except BadRequest as error:  # the message went away; the outcome is sent anew below
-        log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
-    try:
-        context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
-        tx = await context.service.pay(ref, user_id)
+        tx = await paying
     except sqlite3.OperationalError as error:
         if not is_busy(error):
             raise
@@ -190,8 +200,10 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
     except TransactionNotFound:
         await edit(query, t(lang, "not_found", ref=ref))
         return
-    # Money has moved: if the bill's message is gone, the outcome still reaches the user.
-    message = query.message
+    if tx.is_final and not processing_shown:
+        return  # the core's news has shown the receipt (and tells again if it could not)
+    # Money has moved: if the bill's message is gone, the outcome still reaches the user. After
+    # "processing" this edit comes last, so a receipt the news put there is never overwritten.
     await edit_or_send(context.bot, message.chat.id, message.message_id, render.outcome_text(lang, tx))
 
 
