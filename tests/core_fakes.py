@@ -62,6 +62,7 @@ class FakeBiller:
         self.bill_total = bill_total
         self.cost = cost
         self.delay = delay
+        self.inquiry_delay = 0.0
         self.pay_mode = "success"
         self.charged: int | None = None  # the total a success answer names (None: not told)
         self.truth: dict[str, str] = {}
@@ -80,6 +81,8 @@ class FakeBiller:
 
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         self.inquiries += 1
+        if self.inquiry_delay:
+            await asyncio.sleep(self.inquiry_delay)
         if customer_number == NO_BILL_NUMBER:
             raise InquiryError("no bill", reason=Reason.ALREADY_PAID, provider_code="01")
         self.truth[ref_id] = "none"
