@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from bot.billers.base import Reason
+from bot.payments.errors import InsufficientBalance
 from bot.payments.models import EntryKind, TxState
-from tests.core_fakes import ADMIN, USER, Clock, FakeBiller, make_service
+from tests.core_fakes import ADMIN, USER, Clock, FakeBiller, make_service, snapshot
 
 NUMBER = "02112345678"
 GRACE = 300
@@ -99,3 +100,34 @@ async def test_no_record_without_any_in_process_still_fails_after_the_grace(serv
     failed = await service.refresh(tx.ref_id, USER)  # exactly the grace: no longer waited for
     assert (failed.state, failed.reason) == (TxState.FAILED, Reason.NO_PAYMENT_RECORD)
     assert service.balance(USER) == 500_000
+
+
+# -- item 17: the balance check at its exact boundary ------------------------------------------------------
+@pytest.mark.parametrize(
+    "balance, shortfall",
+    [(100_000, 1_500), (100_001, 1_499), (101_499, 1)],  # bill total 100 000, markup 1 500
+)
+async def test_a_balance_short_of_the_amount_with_markup_is_refused_naming_the_shortfall(
+    tmp_path, biller, clock, balance, shortfall
+):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock)
+    svc.top_up(ADMIN, USER, balance)
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    assert (tx.bill_total, tx.amount) == (100_000, 101_500)
+    before = snapshot(svc.ledger.db)
+    with pytest.raises(InsufficientBalance) as refused:  # the core's error, not the trigger's
+        await svc.pay(tx.ref_id, USER)
+    assert (refused.value.balance, refused.value.needed, refused.value.shortfall) == (
+        balance,
+        101_500,
+        shortfall,
+    )
+    assert snapshot(svc.ledger.db) == before and biller.pay_requests == {}
+
+
+async def test_a_balance_of_exactly_the_amount_pays_and_leaves_zero(tmp_path, biller, clock):
+    svc = make_service(tmp_path / "db.sqlite3", biller, clock)
+    svc.top_up(ADMIN, USER, 101_500)
+    tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
+    assert (await svc.pay(tx.ref_id, USER)).state is TxState.SUCCESS
+    assert svc.balance(USER) == 0
