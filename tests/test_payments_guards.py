@@ -8,6 +8,8 @@ each with the other one removed.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.billers.base import Reason
@@ -131,3 +133,26 @@ async def test_a_balance_of_exactly_the_amount_pays_and_leaves_zero(tmp_path, bi
     tx = await svc.inquire(USER, "TELKOMPSTN", NUMBER)
     assert (await svc.pay(tx.ref_id, USER)).state is TxState.SUCCESS
     assert svc.balance(USER) == 0
+
+
+# -- item 18: the unique index and the trigger, each on its own ---------------------------------------------
+@pytest.mark.parametrize(
+    "dropped, refusal",
+    [
+        ("TRIGGER wallet_entries_no_replace", r"UNIQUE constraint failed: wallet_entries\.ref_id"),
+        ("INDEX wallet_entries_once", r"one debit and one refund per transaction"),
+    ],
+)
+async def test_each_database_guard_alone_refuses_a_second_debit_and_refund(service, dropped, refusal):
+    tx = await service.inquire(USER, "TELKOMPSTN", NUMBER)
+    db = service.ledger.db
+    db.execute(f"DROP {dropped}")  # the other guard is all that is left
+    ledger, now = service.ledger, service._now()
+    ledger.add_entry(USER, EntryKind.DEBIT, -tx.amount, now, ref_id=tx.ref_id)
+    ledger.add_entry(USER, EntryKind.REFUND, tx.amount, now, ref_id=tx.ref_id)
+    before = snapshot(db)
+    for kind, amount in ((EntryKind.DEBIT, -tx.amount), (EntryKind.REFUND, tx.amount)):
+        with pytest.raises(sqlite3.IntegrityError, match=refusal), ledger.transaction():
+            ledger.add_entry(USER, kind, amount, now, ref_id=tx.ref_id)
+    assert snapshot(db) == before
+    assert service.balance(USER) == 500_000
