@@ -44,11 +44,13 @@ NO_BILL_NUMBER = "999999"  # the fake's inquiry refuses this number
 PAY_MODES = (
     "success", "failed", "pending",  # the provider answered: paid, failed, in process (39)
     "raise", "raise_pending", "raise_failed",  # the answer was lost (a timeout, a 5xx)
+    "raise_late",  # ... and the request itself is still on its way: it lands later (`land`)
     "crash_before",  # the process died before the request left: the provider has no record
     "crash_after", "crash_after_pending",  # ... after the provider got it
 )  # fmt: skip
-_HOLDS = {"success": "paid", "failed": "failed", "pending": "pending"}
-STATUS_ANSWERS = ("in_process", "no_record", "success", "failed")
+_HOLDS = {"success": "paid", "failed": "failed", "pending": "pending", "late": "none"}
+# "error": the status request itself failed (a timeout, a 5xx): it says nothing of the payment
+STATUS_ANSWERS = ("in_process", "no_record", "success", "failed", "error")
 
 
 class SimulatedCrash(BaseException):
@@ -56,10 +58,16 @@ class SimulatedCrash(BaseException):
 
 
 class Clock:
-    def __init__(self, start: datetime | None = None) -> None:
+    """A settable clock. With `tick`, every reading is a microsecond later than the one before,
+    as a real clock's readings are (no two events of a run at the same instant)."""
+
+    def __init__(self, start: datetime | None = None, *, tick: bool = False) -> None:
         self.now = start or datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+        self.tick = tick
 
     def __call__(self) -> datetime:
+        if self.tick:
+            self.now += timedelta(microseconds=1)
         return self.now
 
     def advance(self, seconds: float) -> None:
@@ -72,7 +80,8 @@ class FakeBiller:
     def __init__(self, *, bill_total: int = 100_000, cost: int | None = 98_500, delay: float = 0.0) -> None:
         self.bill_total = bill_total
         self.cost = cost
-        self.delay = delay
+        self.delay = delay  # before the pay request reaches the provider
+        self.answer_delay = 0.0  # after: the provider has it, its answer is slow to come back
         self.inquiry_delay = 0.0
         self.pay_mode = "success"
         self.charged: int | None = None  # the total a success answer names (None: not told)
@@ -82,6 +91,8 @@ class FakeBiller:
         self.inquiries = 0
         self.acknowledged: set[str] = set()  # refs the provider answered "in process" (39) for
         self.scripted: dict[str, str] = {}  # ref -> the truth the next status answer tells, once
+        self.crash_on_status: set[str] = set()  # refs whose next status call dies before any answer
+        self.in_transit: set[str] = set()  # pay requests sent that have not reached the provider
         self._lock = threading.Lock()
 
     def products(self) -> list[Product]:
@@ -145,6 +156,10 @@ class FakeBiller:
         with self._lock:
             self.pay_requests[bill.ref_id] += 1
             self.truth[bill.ref_id] = _HOLDS.get(mode.rsplit("_", 1)[-1], "paid")
+            if mode == "raise_late":
+                self.in_transit.add(bill.ref_id)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         if mode.startswith("raise"):
             raise RuntimeError("connection reset after the request was sent")
         if mode.startswith("crash_after"):
@@ -152,17 +167,33 @@ class FakeBiller:
         return self._result(bill, self.truth[bill.ref_id], status=False)
 
     async def check_status(self, bill: Bill) -> PaymentResult:
+        if bill.ref_id in self.crash_on_status:
+            self.crash_on_status.discard(bill.ref_id)
+            raise SimulatedCrash("died while the status request was out")
         self.status_requests[bill.ref_id] += 1
         truth = self.scripted.pop(bill.ref_id, None) or self.truth.get(bill.ref_id, "none")
+        if truth == "error":
+            raise RuntimeError("the status request timed out")
         return self._result(bill, truth, status=True)
+
+    def land(self, ref_id: str) -> bool:
+        """A pay request that was on its way reaches the provider, which starts processing it."""
+        if ref_id not in self.in_transit:
+            return False
+        self.in_transit.discard(ref_id)
+        self.truth[ref_id] = "pending"
+        return True
 
     def answer_next(self, ref_id: str, answer: str) -> bool:
         """The next status answer for `ref_id` is `answer` (STATUS_ANSWERS), as a provider could
         give it: "success"/"failed" settle an in-process payment first; "in_process" is told of a
         payment the provider holds unsettled; "no_record" of one it never got, or, as a glitch,
-        of one it already said it was processing. False (nothing scripted) when the provider
-        could not give that answer now."""
+        of one it already said it was processing; "error" any time. False (nothing scripted)
+        when the provider could not give that answer now."""
         truth = self.truth.get(ref_id, "none")
+        if answer == "error":
+            self.scripted[ref_id] = "error"
+            return True
         if answer in ("success", "failed"):
             self.settle(ref_id, paid=answer == "success")
             return self.truth.get(ref_id) == ("paid" if answer == "success" else "failed")
