@@ -250,14 +250,16 @@ class Ledger:
         )
         return found[0] if found else None
 
-    def paid_since(
-        self, product_code: str, customer_number: str, since: datetime, other_than: str
+    def succeeded_after(
+        self, product_code: str, customer_number: str, asked: datetime, other_than: str
     ) -> Transaction | None:
-        """A successful payment of the same product and customer number paid after `since`."""
+        """A successful payment of the same product and customer number that settled after
+        `asked`, whenever it started (before `asked` too: it was open then)."""
         found = self._transactions(
-            "product_code = ? AND customer_number = ? AND ref_id != ? AND state = 'SUCCESS' AND paid_at > ?",
-            [product_code, customer_number, other_than, ts(since)],
-            "paid_at",
+            "product_code = ? AND customer_number = ? AND ref_id != ? AND state = 'SUCCESS'"
+            " AND settled_at > ?",
+            [product_code, customer_number, other_than, ts(asked)],
+            "settled_at",
             1,
         )
         return found[0] if found else None
