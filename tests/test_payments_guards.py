@@ -16,10 +16,10 @@ import pytest
 
 from bot.billers.base import Reason
 from bot.payments.errors import IllegalTransition, InquiryExpired, InsufficientBalance
+from bot.payments.ledger import Ledger
 from bot.payments.models import EntryKind, Role, TxState
 from bot.payments.states import transition
 from storage.db import open_database
-from storage.ledger import Ledger
 from tests.core_fakes import ADMIN, USER, Clock, FakeBiller, SimulatedCrash, make_service, snapshot
 
 NUMBER = "02112345678"

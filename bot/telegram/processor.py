@@ -71,7 +71,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return False
         return not first_delivery(update.update_id)
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final; overriding it is what keeps a waiting update from holding a
+    # concurrency slot (tests/test_telegram_fairness.py fails when the base class's is used).
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         """PTB's entry point. Unlike the base class, the concurrency slot is taken only once
         the update's chat is free (`do_process_update`)."""
         await self.do_process_update(update, coroutine)
