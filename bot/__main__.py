@@ -1,4 +1,4 @@
-"""Loket's command line: `python -m bot [run|demo|sandbox]`.
+"""Loket's command line: `python -m bot [run|demo|sandbox|backup|restore]`.
 
 `run` (the default) starts the Telegram bot, `demo` a local playground that needs no token
 or account, `sandbox` serves the built-in sandbox biller on a port for use from outside.
@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="serve the sandbox biller (IAK protocol) on a port")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8090)
+    from bot.ops import cli as ops_cli
+
+    ops_cli.add_commands(sub)
     return parser
 
 
@@ -43,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, settings.secrets())
 
+    if command in ("backup", "restore"):
+        from bot.ops import cli as ops_cli
+
+        return ops_cli.run(command, args, settings)
     if command == "sandbox":
         from bot.billers.sandbox import serve
 

@@ -11,6 +11,7 @@ at INSERT.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -316,8 +317,28 @@ def migrate(db: sqlite_utils.Database, target: int = LATEST_VERSION) -> int:
     return schema_version(db)
 
 
+def backup_before_migration(db: sqlite_utils.Database, path: str | Path) -> Path | None:
+    """An existing database whose schema is about to change is first copied, verified, beside
+    it: `<database>.before-v<new>-<UTC time>` (bot/ops/backup.py). None when nothing changes."""
+    version = schema_version(db)
+    if version == 0 or version >= LATEST_VERSION:
+        return None
+    from bot.ops.backup import backup  # stdlib only; imported here to keep storage's imports light
+
+    path = Path(path).absolute()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest = path.with_name(f"{path.name}.before-v{LATEST_VERSION}-{stamp}")
+    backup(path, dest)
+    logging.getLogger(__name__).warning(
+        "database schema v%d is upgraded to v%d; a backup was taken first: %s", version, LATEST_VERSION, dest
+    )
+    return dest
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating the file and its folder on first run) and migrate Loket's database."""
+    """Open (creating the file and its folder on first run) and migrate Loket's database; an
+    existing one is backed up before a migration changes its schema."""
     db = connect(path)
+    backup_before_migration(db, path)
     migrate(db)
     return db
