@@ -1,4 +1,4 @@
-"""Loket's command line: `python -m bot [run|demo|sandbox|backup|restore]`.
+"""Loket's command line: `python -m bot [run|demo|sandbox|backup|restore|export]`.
 
 `run` (the default) starts the Telegram bot, `demo` a local playground that needs no token
 or account, `sandbox` serves the built-in sandbox biller on a port for use from outside.
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, settings.secrets())
 
-    if command in ("backup", "restore"):
+    if command in ("backup", "restore", "export"):
         from bot.ops import cli as ops_cli
 
         return ops_cli.run(command, args, settings)

@@ -102,6 +102,14 @@ class FakeBotAPI(BaseRequest):
             chat_id = int(params["chat_id"])
             result = self._message(chat_id, params)
             self.messages[(chat_id, result["message_id"])] = result
+        elif endpoint == "sendDocument":  # the file's bytes are kept in the call, under "_files"
+            files = request_data.multipart_data if request_data is not None else {}
+            params["_files"] = {name: part[1] for name, part in (files or {}).items()}
+            chat_id = int(params["chat_id"])
+            result = self._message(chat_id, params)
+            result["document"] = {"file_id": f"doc{result['message_id']}", "file_unique_id": "u"}
+            result["caption"] = params.get("caption", "")
+            self.messages[(chat_id, result["message_id"])] = result
         elif endpoint == "editMessageText":
             chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
             old = self.messages.get((chat_id, message_id))

@@ -238,4 +238,12 @@ TEXTS: dict[str, str] = {
     "hint_pgas": "PGN (gas) customer ID, 8–16 digits",
     "hint_cbn": "CBN customer number, 6–12 digits",
     "hint_pdam": "PDAM connection number / customer ID, see your water bill",
+    # -- the operator's kit (flows/exports.py, flows/operator_tools.py) ----------------------------
+    "usage_export": "Usage: /export &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (payments) or "
+    "/export mutasi &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (wallet entries)",
+    "range_format": "Cannot read the date: write DD/MM/YYYY, e.g. 01/12/2026.",
+    "range_order": "The last day is before the first.",
+    "range_too_long": "At most {most} days per export.",
+    "export_payments": "Payments {days} (WIB): {rows} rows.",
+    "export_wallet": "Wallet entries {days} (WIB): {rows} rows.",
 }

@@ -239,4 +239,12 @@ TEXTS: dict[str, str] = {
     "hint_pgas": "ID pelanggan PGN (gas) 8–16 digit",
     "hint_cbn": "nomor pelanggan CBN 6–12 digit",
     "hint_pdam": "nomor sambungan / ID pelanggan PDAM, lihat rekening air",
+    # -- the operator's kit (flows/exports.py, flows/operator_tools.py) ----------------------------
+    "usage_export": "Pakai: /export &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (transaksi) atau "
+    "/export mutasi &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (mutasi saldo)",
+    "range_format": "Tanggal tidak terbaca: tulis DD/MM/YYYY, mis. 01/12/2026.",
+    "range_order": "Tanggal akhir sebelum tanggal awal.",
+    "range_too_long": "Paling banyak {most} hari sekali ekspor.",
+    "export_payments": "Transaksi {days} (WIB): {rows} baris.",
+    "export_wallet": "Mutasi saldo {days} (WIB): {rows} baris.",
 }
