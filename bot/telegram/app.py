@@ -26,7 +26,7 @@ from bot.payments import Biller, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
-from bot.telegram.flows import account, bill, exports, fallback, guided, operator, reseller
+from bot.telegram.flows import account, bill, exports, fallback, guided, operator, operator_tools, reseller
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -84,6 +84,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     """Every room's handlers, in one group: the first that takes an update handles it, so the
     guided conversation comes first and `fallback` (what no room took) last."""
     application.add_handlers(guided.handlers())
+    application.add_handlers(operator_tools.handlers(admin_ids))  # an operator's /saldo <id> first
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
     application.add_handlers(operator.handlers(admin_ids))

@@ -21,7 +21,9 @@ TEXTS: dict[str, str] = {
     "/adjust &lt;id&gt; &lt;+/-amount&gt; &lt;reason&gt; – correct a wallet\n"
     "/role &lt;id&gt; reseller|customer – mark a reseller\n"
     "/deposit – the deposit at the biller\n"
-    "/stats – today's figures\n"
+    "/stats [DD/MM/YYYY] – a day's figures, per product and per reseller\n"
+    "/user &lt;id&gt;, /saldo &lt;id&gt;, /history &lt;id&gt; – look a user up\n"
+    "/export [mutasi] &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] – payments or wallet entries as CSV\n"
     "/pending – transactions waiting for the biller\n"
     "/resolve &lt;ref&gt; success &lt;biller ref&gt; | failed &lt;reason&gt; – close a stuck "
     "payment (the biller is asked first)",
@@ -246,4 +248,20 @@ TEXTS: dict[str, str] = {
     "range_too_long": "At most {most} days per export.",
     "export_payments": "Payments {days} (WIB): {rows} rows.",
     "export_wallet": "Wallet entries {days} (WIB): {rows} rows.",
+    "role_operator": "operator",
+    "wallet_of": "👛 Wallet of user {user_id}: <b>{amount}</b>",
+    "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
+    "takes_no_args": "{command} takes nothing after it; this is your own.",
+    "usage_user": "Usage: /user &lt;telegram_id&gt;",
+    "usage_saldo_of": "Usage: /saldo (your wallet) or /saldo &lt;telegram_id&gt;",
+    "usage_history_of": "Usage: /history (your history) or /history &lt;telegram_id&gt;",
+    "usage_stats": "Usage: /stats (today) or /stats &lt;DD/MM/YYYY&gt;",
+    "user_unknown": "User {user_id} has never used Loket.",
+    "lookup_of": "<b>User {user_id}</b>",
+    "user_card": "<b>User {user_id}</b>: {name}\nRole: {role}, language: {lang_name}\n"
+    "Balance: <b>{balance}</b>\n"
+    "Last transactions:",
+    "stats_by_product": "<b>By product</b> (transactions, success, volume, profit):",
+    "stats_by_reseller": "<b>By reseller</b> (transactions, success, volume, profit):",
+    "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }

@@ -25,7 +25,9 @@ TEXTS: dict[str, str] = {
     "/adjust &lt;id&gt; &lt;+/-jumlah&gt; &lt;alasan&gt; – koreksi saldo\n"
     "/role &lt;id&gt; reseller|pelanggan – tandai reseller\n"
     "/deposit – deposit di biller\n"
-    "/stats – angka hari ini\n"
+    "/stats [DD/MM/YYYY] – angka hari itu, per produk dan per reseller\n"
+    "/user &lt;id&gt;, /saldo &lt;id&gt;, /history &lt;id&gt; – lihat pengguna\n"
+    "/export [mutasi] &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] – CSV transaksi atau mutasi\n"
     "/pending – transaksi menunggu biller\n"
     "/resolve &lt;ref&gt; success &lt;ref biller&gt; | failed &lt;alasan&gt; – tutup pembayaran "
     "yang macet (biller ditanya dulu)",
@@ -247,4 +249,20 @@ TEXTS: dict[str, str] = {
     "range_too_long": "Paling banyak {most} hari sekali ekspor.",
     "export_payments": "Transaksi {days} (WIB): {rows} baris.",
     "export_wallet": "Mutasi saldo {days} (WIB): {rows} baris.",
+    "role_operator": "operator",
+    "wallet_of": "👛 Saldo pengguna {user_id}: <b>{amount}</b>",
+    "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
+    "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
+    "usage_user": "Pakai: /user &lt;id_telegram&gt;",
+    "usage_saldo_of": "Pakai: /saldo (saldo Anda) atau /saldo &lt;id_telegram&gt;",
+    "usage_history_of": "Pakai: /history (riwayat Anda) atau /history &lt;id_telegram&gt;",
+    "usage_stats": "Pakai: /stats (hari ini) atau /stats &lt;DD/MM/YYYY&gt;",
+    "user_unknown": "Pengguna {user_id} belum pernah memakai Loket.",
+    "lookup_of": "<b>Pengguna {user_id}</b>",
+    "user_card": "<b>Pengguna {user_id}</b>: {name}\nPeran: {role}, bahasa: {lang_name}\n"
+    "Saldo: <b>{balance}</b>\n"
+    "Transaksi terakhir:",
+    "stats_by_product": "<b>Per produk</b> (transaksi, sukses, volume, laba):",
+    "stats_by_reseller": "<b>Per reseller</b> (transaksi, sukses, volume, laba):",
+    "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }
