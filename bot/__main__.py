@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Loket: a Telegram bill-payment counter (loket PPOB) for Indonesian postpaid bills.",
         epilog="Settings come from the environment or .env; see .env.example.",
     )
+    from bot import __version__
+
+    parser.add_argument("--version", action="version", version=f"loket {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (default; long polling, or webhook if WEBHOOK_URL)")
     demo = sub.add_parser("demo", help="local playground: Bot API emulator, web chat, sandbox biller")

@@ -150,3 +150,11 @@ def test_an_older_database_is_backed_up_before_a_migration_changes_it(tmp_path: 
     assert _rows(kept, "SELECT user_id FROM users") == [(5,)]
     open_database(db).conn.close()  # up to date: no second backup
     assert len(list(tmp_path.glob("loket.sqlite3.before-*"))) == 1
+
+
+def test_python_m_bot_version_names_the_installed_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = _bot(tmp_path / "loket.sqlite3", "--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"loket {version('loket')}"
+    assert not (tmp_path / "loket.sqlite3").exists()  # nothing opened, nothing created
