@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # bills one user may look up in a sliding minute / hour (operators: no limit); 0 = no limit
     inquiry_limit_per_minute: int = Field(30, alias="INQUIRY_LIMIT_PER_MINUTE", ge=0)
     inquiry_limit_per_hour: int = Field(300, alias="INQUIRY_LIMIT_PER_HOUR", ge=0)
+    # a /topup of more than this many rupiah waits for the operator's confirming tap
+    topup_confirm_above: int = Field(1_000_000, alias="TOPUP_CONFIRM_ABOVE", ge=0)
 
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
@@ -100,7 +102,7 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 
-    @field_validator("markup", "demo_wallet", mode="before")
+    @field_validator("markup", "demo_wallet", "topup_confirm_above", mode="before")
     @classmethod
     def _whole_rupiah(cls, value: object) -> object:
         """Money settings are whole rupiah: '1500' is fine, '1500.5' or '1,5' is refused."""

@@ -250,6 +250,12 @@ TEXTS: dict[str, str] = {
     "export_wallet": "Wallet entries {days} (WIB): {rows} rows.",
     "role_operator": "operator",
     "wallet_of": "👛 Wallet of user {user_id}: <b>{amount}</b>",
+    "topup_confirm": "Top up <b>{amount}</b> for user {user_id}?\n"
+    "(more than {above}: needs a confirmation)",
+    "topup_confirm_btn": "✅ Yes, top up",
+    "topup_confirm_stale": "This confirmation is no longer valid; nothing was topped up. "
+    "Send /topup again if needed.",
+    "topup_cancelled": "Top-up cancelled; nothing was topped up.",
     "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
     "takes_no_args": "{command} takes nothing after it; this is your own.",
     "usage_user": "Usage: /user &lt;telegram_id&gt;",

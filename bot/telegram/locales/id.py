@@ -251,6 +251,12 @@ TEXTS: dict[str, str] = {
     "export_wallet": "Mutasi saldo {days} (WIB): {rows} baris.",
     "role_operator": "operator",
     "wallet_of": "👛 Saldo pengguna {user_id}: <b>{amount}</b>",
+    "topup_confirm": "Isi saldo <b>{amount}</b> untuk pengguna {user_id}?\n"
+    "(lebih dari {above}: perlu konfirmasi)",
+    "topup_confirm_btn": "✅ Ya, isi saldo",
+    "topup_confirm_stale": "Konfirmasi ini sudah tidak berlaku; tidak ada yang diisi. "
+    "Kirim /topup lagi bila perlu.",
+    "topup_cancelled": "Isi saldo dibatalkan; tidak ada yang diisi.",
     "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
     "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
     "usage_user": "Pakai: /user &lt;id_telegram&gt;",
