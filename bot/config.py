@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     inquiry_limit_per_hour: int = Field(300, alias="INQUIRY_LIMIT_PER_HOUR", ge=0)
     # a /topup of more than this many rupiah waits for the operator's confirming tap
     topup_confirm_above: int = Field(1_000_000, alias="TOPUP_CONFIRM_ABOVE", ge=0)
+    # a verified backup every day at 03:00 WIB into this folder (empty: none), keeping the newest N
+    backup_dir: Path | None = Field(None, alias="BACKUP_DIR")
+    backup_keep: int = Field(14, alias="BACKUP_KEEP", ge=1)
 
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
@@ -125,6 +128,11 @@ class Settings(BaseSettings):
                 raise ValueError("must be a whole number, 0 for no limit")
             return int(text)
         return value
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _optional_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -203,3 +203,37 @@ def restore(
         os.chmod(db_path, PRIVATE_FILE)
         restored = verify(db_path, counts)
     return BackupReport(db_path, db_path.stat().st_size, restored), kept
+
+
+DAILY_PREFIX = "loket-"
+DAILY_SUFFIX = ".sqlite3"
+
+
+def daily_name(day: str) -> str:
+    """`loket-2026-12-01.sqlite3` for the day (WIB) the backup was taken."""
+    return f"{DAILY_PREFIX}{day}{DAILY_SUFFIX}"
+
+
+def daily_backups(backup_dir: Path) -> list[Path]:
+    """The daily backups in `backup_dir`, oldest first (their names sort by day)."""
+    if not backup_dir.is_dir():
+        return []
+    found = [
+        p for p in backup_dir.iterdir()
+        if p.is_file() and p.name.startswith(DAILY_PREFIX) and p.name.endswith(DAILY_SUFFIX)
+    ]  # fmt: skip
+    return sorted(found, key=lambda p: p.name)
+
+
+def daily_backup(db_path: Path, backup_dir: Path, keep: int, day: str) -> tuple[BackupReport, list[Path]]:
+    """Back up to `backup_dir/loket-<day>.sqlite3` (verified), then delete all but the newest
+    `keep` daily backups. Returns the report and the files pruned. Nothing is pruned when the
+    backup failed: the old ones are all there is."""
+    backup_dir = Path(backup_dir).absolute()
+    backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    report = backup(db_path, backup_dir / daily_name(day))
+    existing = daily_backups(backup_dir)
+    pruned = existing[: max(0, len(existing) - keep)]
+    for old in pruned:
+        old.unlink(missing_ok=True)
+    return report, pruned

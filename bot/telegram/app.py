@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.payments import Biller, PaymentService
+from bot.telegram import ops_jobs
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
@@ -73,6 +74,7 @@ def build_application(
     assert isinstance(application, LoketApplication)
     processor.application = application
     register(application, settings.admin_ids)
+    ops_jobs.schedule(application)
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
@@ -89,6 +91,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(bill.handlers())
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(exports.handlers(admin_ids))
+    application.add_handlers(ops_jobs.handlers(admin_ids))
     application.add_handlers(reseller.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)

@@ -256,6 +256,15 @@ TEXTS: dict[str, str] = {
     "topup_confirm_stale": "This confirmation is no longer valid; nothing was topped up. "
     "Send /topup again if needed.",
     "topup_cancelled": "Top-up cancelled; nothing was topped up.",
+    "usage_backup": "Usage: /backup (sends the newest daily backup)",
+    "backup_off": "Daily backups are off: set BACKUP_DIR. "
+    "Without it, use <code>python -m bot backup &lt;file&gt;</code> on the server.",
+    "backup_none": "No daily backup in {folder} yet (one is made every day at 03:00 WIB).",
+    "backup_too_big": "{name} is {mb} MB, more than Telegram lets a bot send (50 MB): "
+    "fetch it from the server.",
+    "backup_sent": "Backup {name}: keep it somewhere safe, it holds the books.",
+    "backup_failed": "⚠ The daily backup FAILED: {error}\nNo older backup was deleted.",
+    "backup_ok_again": "✅ The daily backup works again: {name}.",
     "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
     "takes_no_args": "{command} takes nothing after it; this is your own.",
     "usage_user": "Usage: /user &lt;telegram_id&gt;",

@@ -257,6 +257,14 @@ TEXTS: dict[str, str] = {
     "topup_confirm_stale": "Konfirmasi ini sudah tidak berlaku; tidak ada yang diisi. "
     "Kirim /topup lagi bila perlu.",
     "topup_cancelled": "Isi saldo dibatalkan; tidak ada yang diisi.",
+    "usage_backup": "Pakai: /backup (mengirim cadangan harian terbaru)",
+    "backup_off": "Cadangan harian belum aktif: isi BACKUP_DIR di pengaturan. "
+    "Tanpa itu pakai <code>python -m bot backup &lt;file&gt;</code> di server.",
+    "backup_none": "Belum ada cadangan harian di {folder} (dibuat setiap hari pukul 03.00 WIB).",
+    "backup_too_big": "{name} berukuran {mb} MB, lebih dari batas kirim Telegram (50 MB): ambil dari server.",
+    "backup_sent": "Cadangan {name}: simpan di tempat aman, isinya data keuangan.",
+    "backup_failed": "⚠ Cadangan harian GAGAL: {error}\nCadangan lama tidak dihapus.",
+    "backup_ok_again": "✅ Cadangan harian berhasil lagi: {name}.",
     "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
     "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
     "usage_user": "Pakai: /user &lt;id_telegram&gt;",

@@ -1,0 +1,107 @@
+"""The operator's scheduled work, on PTB's JobQueue: the daily backup at 03:00 WIB (BACKUP_DIR,
+BACKUP_KEEP), and `/backup`, which sends the newest daily backup as a document.
+
+A backup runs in a worker thread (SQLite's backup API, then the checks), so the chat keeps
+answering meanwhile. A failed backup is logged and told to every operator once per incident, and again when a
+backup works again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import filters
+
+from bot.ops.backup import BackupError, daily_backup, daily_backups
+from bot.telegram.context import LoketApplication, LoketContext
+from bot.telegram.flows.common import Handler, command
+from bot.telegram.messages import HTML
+from bot.telegram.notices import operator_lang
+from bot.telegram.render import JAKARTA
+from bot.telegram.texts import t
+
+log = logging.getLogger(__name__)
+
+BACKUP_AT = time(3, 0, tzinfo=JAKARTA)
+SEND_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
+FAILING = "backup_failing"  # bot_data: the last daily backup failed (told once, and when it clears)
+
+
+async def run_daily_backup(application: LoketApplication) -> Path | None:
+    """Take today's backup and prune; on failure tell the operators. The backup's path or None."""
+    settings = application.loket.settings
+    if settings.backup_dir is None:
+        return None
+    day = datetime.now(UTC).astimezone(JAKARTA).date().isoformat()
+    try:
+        report, pruned = await asyncio.to_thread(
+            daily_backup, Path(settings.database_path), settings.backup_dir, settings.backup_keep, day
+        )
+    except (BackupError, OSError) as error:
+        log.error("daily backup failed: %s", error)
+        if not application.bot_data.get(FAILING):  # once per incident, not every day it lasts
+            application.bot_data[FAILING] = True
+            await _tell(application, "backup_failed", error=str(error))
+        return None
+    log.info("daily backup %s; pruned %d old", report.summary(), len(pruned))
+    if application.bot_data.pop(FAILING, False):  # the incident is over: said once
+        await _tell(application, "backup_ok_again", name=report.path.name)
+    return report.path
+
+
+async def _tell(application: LoketApplication, key: str, **values: Any) -> None:
+    service = application.loket.service
+    for admin_id in application.loket.settings.admin_ids:
+        try:
+            await application.bot.send_message(
+                admin_id, t(operator_lang(service, admin_id), key, **values), parse_mode=HTML
+            )
+        except TelegramError as error:
+            log.warning("could not tell operator %s (%s): %s", admin_id, key, error)
+
+
+async def _daily_job(context: Any) -> None:
+    await run_daily_backup(context.application)
+
+
+def schedule(application: LoketApplication) -> None:
+    """The daily jobs, when the settings ask for them."""
+    if application.loket.settings.backup_dir is not None and application.job_queue is not None:
+        application.job_queue.run_daily(_daily_job, time=BACKUP_AT, name="loket-daily-backup")
+
+
+async def backup_command(update: Update, context: LoketContext) -> None:
+    """`/backup`: the newest daily backup as a document."""
+    lang = context.lang
+    if context.args:
+        await context.reply(t(lang, "usage_backup"))
+        return
+    backup_dir = context.settings.backup_dir
+    if backup_dir is None:
+        await context.reply(t(lang, "backup_off"))
+        return
+    found = daily_backups(backup_dir)
+    if not found:
+        await context.reply(t(lang, "backup_none", folder=str(backup_dir)))
+        return
+    newest = found[-1]
+    size = newest.stat().st_size
+    if size > SEND_LIMIT:
+        await context.reply(t(lang, "backup_too_big", name=newest.name, mb=size // (1024 * 1024)))
+        return
+    chat = context.effective_chat
+    assert chat is not None
+    await context.bot.send_document(
+        chat.id, document=newest.read_bytes(), filename=newest.name,
+        caption=t(lang, "backup_sent", name=newest.name), parse_mode=HTML,
+    )  # fmt: skip
+
+
+def handlers(admin_ids: list[int]) -> list[Handler]:
+    return [command("backup", backup_command, filters.User(user_id=admin_ids))]
