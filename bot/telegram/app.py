@@ -27,7 +27,17 @@ from bot.telegram import ops_jobs
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
-from bot.telegram.flows import account, bill, exports, fallback, guided, operator, operator_tools, reseller
+from bot.telegram.flows import (
+    account,
+    bill,
+    exports,
+    fallback,
+    guided,
+    maintenance,
+    operator,
+    operator_tools,
+    reseller,
+)
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -92,6 +102,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(exports.handlers(admin_ids))
     application.add_handlers(ops_jobs.handlers(admin_ids))
+    application.add_handlers(maintenance.handlers(admin_ids))
     application.add_handlers(reseller.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)

@@ -34,6 +34,7 @@ from bot.payments import (
 )
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
+from bot.telegram.flows import maintenance
 from bot.telegram.flows.common import Handler, button
 from bot.telegram.messages import answer, edit, edit_or_send, keep_typing
 from bot.telegram.texts import t
@@ -55,6 +56,10 @@ async def inquire(
     number again (a wrong number keeps the customer in the number step).
     """
     lang = context.lang
+    closed = maintenance.refusal(context)  # /maintenance on: no new inquiry
+    if closed is not None:
+        await context.reply(closed)
+        return None, False
     chat = context.effective_chat
     assert chat is not None
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
@@ -102,6 +107,10 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         return
     if TxState(tx.state) is not TxState.INQUIRED:
         await answer_unpayable(query, lang, tx)
+        return
+    closed = maintenance.refusal(context)  # /maintenance on: no new payment; the bill stays
+    if closed is not None:
+        await answer(query, closed, show_alert=True)
         return
     await answer(query)
     try:
