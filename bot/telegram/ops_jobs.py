@@ -1,5 +1,6 @@
 """The operator's scheduled work, on PTB's JobQueue: the daily backup at 03:00 WIB (BACKUP_DIR,
-BACKUP_KEEP), and `/backup`, which sends the newest daily backup as a document.
+BACKUP_KEEP), the day's report to operators at 23:59 WIB (bot/ops/report.py), and `/backup`,
+which sends the newest daily backup as a document.
 
 A backup runs in a worker thread (SQLite's backup API, then the checks), so the chat keeps
 answering meanwhile. A failed backup is logged and told to every operator once per incident, and again when a
@@ -19,16 +20,18 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.ops.backup import BackupError, daily_backup, daily_backups
+from bot.ops.report import DayReport, day_report
 from bot.telegram.context import LoketApplication, LoketContext
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.messages import HTML
 from bot.telegram.notices import operator_lang
-from bot.telegram.render import JAKARTA
+from bot.telegram.render import JAKARTA, rupiah
 from bot.telegram.texts import t
 
 log = logging.getLogger(__name__)
 
 BACKUP_AT = time(3, 0, tzinfo=JAKARTA)
+REPORT_AT = time(23, 59, tzinfo=JAKARTA)
 SEND_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 FAILING = "backup_failing"  # bot_data: the last daily backup failed (told once, and when it clears)
 
@@ -70,10 +73,52 @@ async def _daily_job(context: Any) -> None:
     await run_daily_backup(context.application)
 
 
+def report_text(lang: str, r: DayReport) -> str:
+    def money(value: int | None) -> str:
+        return rupiah(value) if value is not None else t(lang, "report_unknown")
+
+    states = ", ".join(f"{state} {count}" for state, count in sorted(r.by_state.items())) or "–"
+    difference = r.difference
+    return t(
+        lang, "daily_report", day=r.day.strftime("%d/%m/%Y"), states=states, turnover=rupiah(r.turnover),
+        margin=rupiah(r.margin), wallets=rupiah(r.wallets_total), topups=rupiah(r.topups),
+        start=money(r.deposit_start), end=money(r.deposit_end), used=money(r.deposit_used),
+        costs=rupiah(r.costs), difference=money(difference),
+        flag=t(lang, "report_differs") if difference else "",
+    )  # fmt: skip
+
+
+async def send_daily_report(application: LoketApplication) -> None:
+    """Today's report (WIB) to every operator, each in their language."""
+    service = application.loket.service
+    day = datetime.now(UTC).astimezone(JAKARTA).date()
+    report = day_report(service.ledger, service.biller.name, day)
+    log.info(
+        "daily report %s: %s, turnover %d, margin %d, deposit difference %s",
+        day, report.by_state, report.turnover, report.margin, report.difference,
+    )  # fmt: skip
+    for admin_id in application.loket.settings.admin_ids:
+        try:
+            await application.bot.send_message(
+                admin_id, report_text(operator_lang(service, admin_id), report), parse_mode=HTML
+            )
+        except TelegramError as error:
+            log.warning("could not send the daily report to operator %s: %s", admin_id, error)
+
+
+async def _report_job(context: Any) -> None:
+    await send_daily_report(context.application)
+
+
 def schedule(application: LoketApplication) -> None:
     """The daily jobs, when the settings ask for them."""
-    if application.loket.settings.backup_dir is not None and application.job_queue is not None:
-        application.job_queue.run_daily(_daily_job, time=BACKUP_AT, name="loket-daily-backup")
+    queue, settings = application.job_queue, application.loket.settings
+    if queue is None:
+        return
+    if settings.backup_dir is not None:
+        queue.run_daily(_daily_job, time=BACKUP_AT, name="loket-daily-backup")
+    if settings.admin_ids:
+        queue.run_daily(_report_job, time=REPORT_AT, name="loket-daily-report")
 
 
 async def backup_command(update: Update, context: LoketContext) -> None:

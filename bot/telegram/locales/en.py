@@ -278,6 +278,12 @@ TEXTS: dict[str, str] = {
     "broadcast_progress": "📣 Sending the broadcast… {done}/{total}",
     "broadcast_done": "📣 Broadcast done: sent to {sent} of {total}, "
     "blocked the bot {blocked}, failed {failed}.",
+    "daily_report": "<b>Daily report {day}</b>\nPayments: {states}\nTurnover: {turnover}\nMargin: {margin}\n"
+    "All users' wallets: {wallets} (top-ups/adjustments today {topups})\n"
+    "<b>Biller deposit reconciliation</b>\nStart: {start}\nEnd: {end}\nUsed: {used}\n"
+    "Cost of successful payments: {costs}\nDifference: <b>{difference}</b>{flag}",
+    "report_unknown": "unknown",
+    "report_differs": " ⚠ check against the biller's statement",
     "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
     "takes_no_args": "{command} takes nothing after it; this is your own.",
     "usage_user": "Usage: /user &lt;telegram_id&gt;",

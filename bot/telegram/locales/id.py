@@ -278,6 +278,12 @@ TEXTS: dict[str, str] = {
     "broadcast_progress": "📣 Mengirim siaran… {done}/{total}",
     "broadcast_done": "📣 Siaran selesai: terkirim {sent} dari {total}, "
     "memblokir bot {blocked}, gagal {failed}.",
+    "daily_report": "<b>Laporan harian {day}</b>\nPembayaran: {states}\nOmzet: {turnover}\nLaba: {margin}\n"
+    "Saldo semua pengguna: {wallets} (isi/koreksi hari ini {topups})\n"
+    "<b>Rekonsiliasi deposit biller</b>\nAwal: {start}\nAkhir: {end}\nTerpakai: {used}\n"
+    "Biaya transaksi sukses: {costs}\nSelisih: <b>{difference}</b>{flag}",
+    "report_unknown": "tidak diketahui",
+    "report_differs": " ⚠ cocokkan dengan laporan biller",
     "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
     "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
     "usage_user": "Pakai: /user &lt;id_telegram&gt;",
