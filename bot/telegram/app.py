@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, C
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.ops.startup import summary as startup_summary
 from bot.payments import Biller, PaymentService
 from bot.telegram import ops_jobs
 from bot.telegram.catalogue import Catalogue
@@ -141,6 +143,7 @@ class BotRunner:
         from storage.db import open_database
         from storage.persistence import SQLitePersistence
 
+        created = not Path(self.settings.database_path).exists()  # for the start-up summary
         self._db = open_database(self.settings.database_path)
         if self.service is None:
             from bot.payments import PaymentService, make_biller
@@ -177,6 +180,7 @@ class BotRunner:
         else:
             await app.updater.start_polling(drop_pending_updates=False)
         await app.start()
+        log.info(startup_summary(self.settings, created=created))
         # Pending payments are resumed beside the chat, not before it: with the biller slow or
         # down, each status call may take BILLER_TIMEOUT, and customers must not wait for that.
         self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")
