@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
 
     if command in ("backup", "restore", "export"):
         from bot.ops import cli as ops_cli

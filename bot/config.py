@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     demo_wallet: int = Field(2_000_000, alias="DEMO_WALLET", ge=0)
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
 
     @field_validator("markup", "demo_wallet", "topup_confirm_above", mode="before")
     @classmethod
@@ -149,6 +150,11 @@ class Settings(BaseSettings):
         if not intervals or any(i <= 0 for i in intervals):
             raise ValueError("must list positive seconds, e.g. 5,15,30")
         return intervals
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("biller", mode="before")
     @classmethod
