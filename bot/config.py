@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # a verified backup every day at 03:00 WIB into this folder (empty: none), keeping the newest N
     backup_dir: Path | None = Field(None, alias="BACKUP_DIR")
     backup_keep: int = Field(14, alias="BACKUP_KEEP", ge=1)
+    # operators are told when a biller answer reports the deposit below this (0: not watched)
+    deposit_alert_below: int = Field(0, alias="DEPOSIT_ALERT_BELOW", ge=0)
+    # operators are told when the biller has answered nothing for this many minutes
+    biller_silent_minutes: int = Field(5, alias="BILLER_SILENT_MINUTES", ge=1)
 
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
@@ -106,7 +110,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
 
-    @field_validator("markup", "demo_wallet", "topup_confirm_above", mode="before")
+    @field_validator("markup", "demo_wallet", "topup_confirm_above", "deposit_alert_below", mode="before")
     @classmethod
     def _whole_rupiah(cls, value: object) -> object:
         """Money settings are whole rupiah: '1500' is fine, '1500.5' or '1,5' is refused."""

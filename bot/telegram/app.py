@@ -87,6 +87,7 @@ def build_application(
     processor.application = application
     register(application, settings.admin_ids)
     ops_jobs.schedule(application)
+    ops_jobs.watch_biller(application)  # the biller's refusals, silences, low deposit: to operators
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import filters
 
+from bot.ops.alerts import BillerWatch, WatchedBiller
 from bot.ops.backup import BackupError, daily_backup, daily_backups
 from bot.ops.report import DayReport, day_report
 from bot.telegram.context import LoketApplication, LoketContext
@@ -108,6 +109,23 @@ async def send_daily_report(application: LoketApplication) -> None:
 
 async def _report_job(context: Any) -> None:
     await send_daily_report(context.application)
+
+
+def watch_biller(application: LoketApplication) -> BillerWatch:
+    """Wrap the core's biller so its refusals, silences and low deposit reach the operators."""
+    service, settings = application.loket.service, application.loket.settings
+
+    async def tell(key: str, values: dict[str, Any]) -> None:
+        shown = {k: rupiah(v) if k in ("amount", "below") else v for k, v in values.items()}
+        await _tell(application, key, **shown)
+
+    watch = BillerWatch(
+        service.biller.name, tell,
+        silent_minutes=settings.biller_silent_minutes, deposit_below=settings.deposit_alert_below,
+    )  # fmt: skip
+    if not isinstance(service.biller, WatchedBiller):
+        service.biller = WatchedBiller(service.biller, watch)  # type: ignore[assignment]
+    return watch
 
 
 def schedule(application: LoketApplication) -> None:

@@ -284,6 +284,14 @@ TEXTS: dict[str, str] = {
     "Cost of successful payments: {costs}\nDifference: <b>{difference}</b>{flag}",
     "report_unknown": "unknown",
     "report_differs": " ⚠ check against the biller's statement",
+    "alert_credentials": "🚨 Biller {provider} REFUSES our credentials/signature (code {code}): "
+    "no bill or payment can go through. Check the API key, username, host and IP whitelist.",
+    "alert_credentials_over": "✅ Biller {provider} accepts our credentials again.",
+    "alert_silent": "🚨 Biller {provider} has answered nothing for {minutes} minutes ({cause}). "
+    "Unclear payments stay pending and are checked again; nothing is paid twice.",
+    "alert_silent_over": "✅ Biller {provider} answers again.",
+    "alert_deposit_low": "⚠ The deposit at the biller is down to {amount}, below {below}. Top it up.",
+    "alert_deposit_over": "✅ The deposit at the biller is back to {amount}.",
     "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
     "takes_no_args": "{command} takes nothing after it; this is your own.",
     "usage_user": "Usage: /user &lt;telegram_id&gt;",

@@ -284,6 +284,14 @@ TEXTS: dict[str, str] = {
     "Biaya transaksi sukses: {costs}\nSelisih: <b>{difference}</b>{flag}",
     "report_unknown": "tidak diketahui",
     "report_differs": " ⚠ cocokkan dengan laporan biller",
+    "alert_credentials": "🚨 Biller {provider} MENOLAK kredensial/tanda tangan kita (kode {code}): "
+    "tidak ada tagihan atau pembayaran yang bisa lewat. Periksa API key, username, host dan IP whitelist.",
+    "alert_credentials_over": "✅ Biller {provider} menerima kredensial kita lagi.",
+    "alert_silent": "🚨 Biller {provider} tidak menjawab sejak {minutes} menit ({cause}). "
+    "Pembayaran yang tidak jelas tetap pending dan dicek lagi; tidak ada yang dibayar dua kali.",
+    "alert_silent_over": "✅ Biller {provider} menjawab lagi.",
+    "alert_deposit_low": "⚠ Deposit di biller tinggal {amount}, di bawah batas {below}. Isi deposit.",
+    "alert_deposit_over": "✅ Deposit di biller kembali {amount}.",
     "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
     "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
     "usage_user": "Pakai: /user &lt;id_telegram&gt;",
