@@ -179,7 +179,10 @@ class BotRunner:
                 drop_pending_updates=False,
             )
         else:
-            await app.updater.start_polling(drop_pending_updates=False)
+            await app.updater.start_polling(
+                drop_pending_updates=False,
+                error_callback=lambda error: ops_jobs.telegram_failed(app, error),  # one line per outage
+            )
         await app.start()
         log.info(startup_summary(self.settings, created=created))
         # Pending payments are resumed beside the chat, not before it: with the biller slow or

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.ops.alerts import BillerWatch, WatchedBiller
+from bot.ops.alerts import BillerWatch, Incident, WatchedBiller
 from bot.ops.backup import BackupError, daily_backup, daily_backups
 from bot.ops.report import DayReport, day_report
 from bot.telegram.context import LoketApplication, LoketContext
@@ -128,11 +129,47 @@ def watch_biller(application: LoketApplication) -> BillerWatch:
     return watch
 
 
+_TELEGRAM: weakref.WeakKeyDictionary[LoketApplication, Incident] = weakref.WeakKeyDictionary()
+TELEGRAM_PROBE_SECONDS = 5
+
+
+def telegram_incident(application: LoketApplication) -> Incident:
+    """Telegram unreachable: one log line when it starts (with the cause), one when it ends."""
+    if application not in _TELEGRAM:
+        _TELEGRAM[application] = Incident("Telegram Bot API unreachable")
+    return _TELEGRAM[application]
+
+
+def telegram_failed(application: LoketApplication, error: BaseException) -> None:
+    """Polling's error callback (and the error handler's, for a network error): no traceback per
+    retry, one line per outage."""
+    telegram_incident(application).fail(f"{type(error).__name__}: {error}")
+
+
+async def _probe_telegram(context: Any) -> None:
+    """While Telegram is unreachable, ask it every few seconds; the first answer ends the outage."""
+    application: LoketApplication = context.application
+    incident = telegram_incident(application)
+    if not incident.active:
+        return
+    try:
+        await application.bot.get_me()
+    except TelegramError:
+        return
+    incident.ok()
+
+
 def schedule(application: LoketApplication) -> None:
     """The daily jobs, when the settings ask for them."""
     queue, settings = application.job_queue, application.loket.settings
     if queue is None:
         return
+    queue.run_repeating(
+        _probe_telegram,
+        interval=TELEGRAM_PROBE_SECONDS,
+        first=TELEGRAM_PROBE_SECONDS,
+        name="loket-telegram-probe",
+    )
     if settings.backup_dir is not None:
         queue.run_daily(_daily_job, time=BACKUP_AT, name="loket-daily-backup")
     if settings.admin_ids:
