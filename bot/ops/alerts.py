@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.billers.base import (
@@ -33,7 +33,7 @@ from bot.billers.base import (
 
 log = logging.getLogger("loket.watch")
 
-Tell = Callable[[str, dict[str, Any]], Awaitable[None]]  # (texts key, values) to every operator
+Tell = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]  # (texts key, values) to every operator
 
 CREDENTIAL_CODES = {"iak": {"100", "102"}, "sandbox": {"100", "102"}, "ayoconnect": {"401", "403"}}
 _HTTP_REFUSED = ("HTTP 401", "HTTP 403")
@@ -152,9 +152,10 @@ class BillerWatch:
     def _say(self, key: str, values: dict[str, Any]) -> None:
         """Tell the operators beside the payment, never holding it up."""
         try:
-            task = asyncio.get_running_loop().create_task(self.tell(key, values))
+            loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a synchronous caller): logged above already
             return
+        task = loop.create_task(self.tell(key, values))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -179,7 +180,8 @@ class WatchedBiller:
         return list(self.inner.products())
 
     def product(self, code: str) -> Product:
-        return self.inner.product(code)
+        product: Product = self.inner.product(code)
+        return product
 
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         try:

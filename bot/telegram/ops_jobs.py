@@ -125,7 +125,7 @@ def watch_biller(application: LoketApplication) -> BillerWatch:
         silent_minutes=settings.biller_silent_minutes, deposit_below=settings.deposit_alert_below,
     )  # fmt: skip
     if not isinstance(service.biller, WatchedBiller):
-        service.biller = WatchedBiller(service.biller, watch)  # type: ignore[assignment]
+        service.biller = WatchedBiller(service.biller, watch)
     return watch
 
 
