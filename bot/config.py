@@ -29,7 +29,9 @@ class BillerName(StrEnum):
     AYOCONNECT = "ayoconnect"
 
 
+_CODE = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes '²' and '٥'
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _int_list(value: object) -> list[int]:
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     ayoconnect_partner_id: str = Field("", alias="AYOCONNECT_PARTNER_ID")
     ayoconnect_api_secret: SecretStr = Field(SecretStr(""), alias="AYOCONNECT_API_SECRET")
     ayoconnect_base_url: str = Field(AYOCONNECT_SANDBOX_URL, alias="AYOCONNECT_BASE_URL")
+    # Loket code -> Ayoconnect product code, overriding the match on the partner's product list
+    ayoconnect_product_codes: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, alias="AYOCONNECT_PRODUCT_CODES"
+    )
     biller_timeout: float = Field(30.0, alias="BILLER_TIMEOUT", gt=0)
 
     # -- the built-in sandbox biller -------------------------------------------------------
@@ -81,6 +87,9 @@ class Settings(BaseSettings):
 
     # -- money and payments ----------------------------------------------------------------
     database_path: Path = Field(Path("./data/loket.sqlite3"), alias="DATABASE_PATH")
+    # how long a write waits on the event loop for a lock another program holds (a backup, an
+    # sqlite3 shell) before the user is asked to try again; every chat waits meanwhile
+    database_busy_timeout_ms: int = Field(300, alias="DATABASE_BUSY_TIMEOUT_MS", ge=1, le=30_000)
     markup: int = Field(0, alias="MARKUP", ge=0, strict=False)
     status_poll_intervals: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: _int_list(DEFAULT_POLL_INTERVALS),
@@ -139,6 +148,23 @@ class Settings(BaseSettings):
     def _optional_path(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("ayoconnect_product_codes", mode="before")
+    @classmethod
+    def _product_codes(cls, value: object) -> dict[str, str]:
+        """`TELKOMPSTN=TLKMINDH,HPTSEL=TSELHALO` (codes are letters, digits, `.`, `_`, `-`)."""
+        if isinstance(value, dict):
+            return {str(k).upper(): str(v) for k, v in value.items()}
+        codes: dict[str, str] = {}
+        for part in str(value or "").split(","):
+            if not part.strip():
+                continue
+            ours, _, theirs = part.partition("=")
+            ours, theirs = ours.strip().upper(), theirs.strip()
+            if not _CODE.fullmatch(ours) or not _CODE.fullmatch(theirs):
+                raise ValueError("write LOKETCODE=PROVIDERCODE pairs, comma-separated, e.g. HPTSEL=TSELHALO")
+            codes[ours] = theirs
+        return codes
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> list[int]:
@@ -188,6 +214,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
             raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        """Telegram's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -."""
+        if value.get_secret_value() and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram allows only A-Z, a-z, 0-9, _ and - in it, 1 to 256 characters")
         return value
 
     @model_validator(mode="after")

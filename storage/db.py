@@ -7,19 +7,43 @@ database itself, so no code path (or hand-typed SQL) can rewrite a wallet entry,
 settled transaction. That includes `REPLACE`, which deletes the old row without firing DELETE
 triggers on a connection without `recursive_triggers` (a plain sqlite3 shell): v3 refuses it
 at INSERT.
+
+The ledger is nobody else's business on a shared machine: the folder is created 0700 and the
+file 0600 (SQLite gives its -wal and -shm files the database file's mode), and an existing file
+that other local users can read is named in a warning at start-up.
+
+One bot per database: `lock_database` holds an exclusive lock on a file beside it for the
+life of the process (the guard against a second pay of the same payment is per process).
 """
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import logging
+import os
 import sqlite3
+import stat
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
+log = logging.getLogger(__name__)
+
+# Scripts and tests wait long for a lock; the bot uses DATABASE_BUSY_TIMEOUT_MS (a few hundred
+# ms: it waits on the event loop) and `when_free` for the writes that must not be lost.
 BUSY_TIMEOUT_MS = 30_000
+WRITE_PATIENCE = 30.0
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+T = TypeVar("T")
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SIDE_FILES = ("-wal", "-shm")
+_warned: set[Path] = set()
 
 _V1 = """
 CREATE TABLE users (
@@ -260,6 +284,102 @@ FROM transactions WHERE state IN ('SUCCESS', 'FAILED');
 """
 
 
+_V6 = """
+-- The python-telegram-bot persistence's tables (storage/persistence.py), defined here only.
+-- Until v6 the persistence also created them itself, with other constraints, and a database
+-- whose tables it made before v2 kept those: each is rebuilt once to this one definition, rows
+-- kept. A NULL conversation state is no conversation (the persistence deletes the row then).
+CREATE TABLE ptb_data_v6 (
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'chat', 'bot')),
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+INSERT INTO ptb_data_v6 (kind, key, data)
+SELECT kind, key, data FROM ptb_data WHERE kind IN ('user', 'chat', 'bot');
+DROP TABLE ptb_data;
+ALTER TABLE ptb_data_v6 RENAME TO ptb_data;
+
+CREATE TABLE ptb_conversations_v6 (
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+);
+INSERT INTO ptb_conversations_v6 (name, key, state)
+SELECT name, key, state FROM ptb_conversations WHERE state IS NOT NULL;
+DROP TABLE ptb_conversations;
+ALTER TABLE ptb_conversations_v6 RENAME TO ptb_conversations;
+
+-- The updates handled, so that one Telegram delivers again is ignored (first_delivery); the
+-- persistence made it before v6. Ids older than two days are pruned: they cannot come again.
+CREATE TABLE telegram_updates_v6 (
+    update_id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL);
+INSERT INTO telegram_updates_v6 (update_id, received_at) SELECT update_id, received_at FROM telegram_updates;
+DROP TABLE telegram_updates;
+ALTER TABLE telegram_updates_v6 RENAME TO telegram_updates;
+CREATE INDEX telegram_updates_received ON telegram_updates(received_at);
+"""
+
+
+def _prices_and_catalogue(db: sqlite_utils.Database) -> None:
+    """The operator's prices, products switched on/off and the providers' cached product lists
+    (bot/payments/prices.py, bot/billers/catalogue_sync.py). Self-contained: it only creates."""
+    _script(_PRICES_AND_CATALOGUE)(db)
+
+
+_PRICES_AND_CATALOGUE = """
+-- Every change of a price rule, append-only: the rule in force for (product, subject) is the
+-- newest row; `new` NULL removes the rule. product '*' = every product; subject 'role:customer',
+-- 'role:reseller' or 'user:<telegram id>'. Markups are whole rupiah, never negative.
+CREATE TABLE price_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    old INTEGER CHECK (old IS NULL OR (typeof(old) = 'integer' AND old >= 0)),
+    new INTEGER CHECK (new IS NULL OR (typeof(new) = 'integer' AND new >= 0)),
+    actor_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX price_events_rule ON price_events(product, subject, event_id);
+CREATE TRIGGER price_events_no_update BEFORE UPDATE ON price_events
+BEGIN SELECT RAISE(ABORT, 'price_events are append-only'); END;
+CREATE TRIGGER price_events_no_delete BEFORE DELETE ON price_events
+BEGIN SELECT RAISE(ABORT, 'price_events are append-only'); END;
+CREATE TRIGGER price_events_no_replace BEFORE INSERT ON price_events
+WHEN EXISTS (SELECT 1 FROM price_events WHERE event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'price_events are append-only'); END;
+
+-- Products an operator switched off or on again, append-only: the newest row per code holds.
+CREATE TABLE product_switches (
+    switch_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product TEXT NOT NULL,
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    actor_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX product_switches_code ON product_switches(product, switch_id);
+CREATE TRIGGER product_switches_no_update BEFORE UPDATE ON product_switches
+BEGIN SELECT RAISE(ABORT, 'product_switches are append-only'); END;
+CREATE TRIGGER product_switches_no_delete BEFORE DELETE ON product_switches
+BEGIN SELECT RAISE(ABORT, 'product_switches are append-only'); END;
+
+-- A provider's product list as read, with where it came from: sandbox and production codes
+-- never mix (the base URL is part of the key). The newest row per (provider, base_url) is used.
+CREATE TABLE catalogue_lists (
+    list_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    items TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX catalogue_lists_source ON catalogue_lists(provider, base_url, list_id);
+"""
+
+
 # (version, name, apply). Append new versions; never edit a released one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "users, transactions, wallet entries, events, append-only triggers", _script(_V1)),
@@ -267,21 +387,207 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "refuse REPLACE on append-only tables; state machine and receipt triggers", _script(_V3)),
     (4, "deposit balances reported by the biller", _script(_V4)),
     (5, "notices: the owner told of a settled payment", _script(_V5)),
+    (6, "PTB persistence tables and handled updates, defined by migrations only", _script(_V6)),
+    (7, "prices, product switches, cached provider product lists", _prices_and_catalogue),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
-    """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE)."""
+def _private_file(path: Path) -> None:
+    """Create `path` empty and 0600 unless it exists (SQLite would make it 0644)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _warn_if_readable(path: Path) -> None:
+    """One warning per database if group or other users may read its files."""
+    key = path.resolve()
+    if key in _warned:
+        return
+    loose = []
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            loose.append(f"{file} ({mode:04o})")
+    if loose:
+        _warned.add(key)
+        log.warning(
+            "the database can be read by other local users: %s; make it private with chmod 600",
+            ", ".join(loose),
+        )
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be used; the message is one line naming the file."""
+
+
+class DatabaseInUse(DatabaseUnusable):
+    """Another process holds the database's lock file."""
+
+    def __init__(self, path: Path, lock: Path, pid: int | None) -> None:
+        self.path, self.lock, self.pid = path, lock, pid
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(f"{path} is in use by another Loket ({holder} holds {lock}); stop it first")
+
+
+def lock_path(path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    return path.with_name(path.name + ".lock")
+
+
+class InstanceLock:
+    """An exclusive flock on `<database>.lock`, held until `release()` or the process ends.
+
+    The kernel lets go of it when the process dies, even by SIGKILL, so a crashed bot never
+    leaves a stale lock behind; the file itself stays (deleting it would race a new start).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.lock = lock_path(self.path)
+        self._fd: int | None = None
+
+    def acquire(self) -> InstanceLock:
+        _make_folder(self.path)
+        try:
+            fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        except OSError as error:
+            raise DatabaseUnusable(
+                f"{self.path}: its lock file {self.lock} cannot be created ({error.strerror})"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder(fd)
+            os.close(fd)
+            raise DatabaseInUse(self.path, self.lock, pid) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the only descriptor releases the flock
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _holder(fd: int) -> int | None:
+    """The PID the holder wrote into the lock file (it may not have written it yet)."""
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text.isdigit():
+            return int(text)
+        time.sleep(0.01)
+    return None
+
+
+def lock_database(path: str | Path) -> InstanceLock:
+    """Hold `<path>.lock` for this process, or raise DatabaseInUse naming who holds it."""
+    return InstanceLock(path).acquire()
+
+
+def _make_folder(path: Path) -> None:
+    """The database's folder, 0700 when it is created here; a folder as the path is refused."""
+    if path.is_dir():
+        raise DatabaseUnusable(f"{path} is a folder, not a database file")
+    if not path.parent.is_dir():
+        try:
+            path.parent.mkdir(parents=True, mode=PRIVATE_FOLDER)
+        except OSError as error:
+            raise DatabaseUnusable(f"{path}: its folder cannot be created ({error.strerror})") from None
+
+
+def prepare_path(path: str | Path) -> Path:
+    """The folder (0700) and an empty file (0600) when they do not exist yet."""
+    path = Path(path)
+    _make_folder(path)
+    try:
+        _private_file(path)
+    except OSError as error:
+        raise DatabaseUnusable(f"{path} cannot be created ({error.strerror})") from None
+    return path
+
+
+# What SQLite's primary result codes mean to the person starting the bot.
+_WHY = {
+    3: "cannot be opened: permission denied",  # SQLITE_PERM
+    5: "is locked by another program (a backup, an sqlite3 shell?): try again when it is done",  # BUSY
+    8: "cannot be written: the file or its folder is read-only for this user",  # SQLITE_READONLY
+    10: "could not be read or written (I/O error)",  # SQLITE_IOERR
+    11: "is damaged (database disk image is malformed): restore it from a backup",  # SQLITE_CORRUPT
+    13: "cannot grow: the disk is full",  # SQLITE_FULL
+    14: "cannot be opened: check that its folder is writable by this user",  # SQLITE_CANTOPEN
+    26: "is not a SQLite database (a damaged file, or another kind of file)",  # SQLITE_NOTADB
+}
+
+
+def describe(path: Path, error: sqlite3.Error) -> str:
+    """One line naming the file and what is wrong with it."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    return f"{path} {_WHY.get(code, f'cannot be used ({error})')}"
+
+
+def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
+
+    `busy_timeout_ms`: how long a statement waits for a lock another connection holds. The bot
+    calls SQLite on its event loop, where that wait holds up every chat: it asks for a short one.
+    """
+    path = prepare_path(path)
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+    )
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    set_busy_timeout(db, busy_timeout_ms)
     db.execute("PRAGMA synchronous=FULL")  # money: a committed debit survives a power cut
     return db
+
+
+def set_busy_timeout(db: sqlite_utils.Database, busy_timeout_ms: int) -> None:
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock; trying later may work."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    return isinstance(error, sqlite3.OperationalError) and code in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+async def when_free(
+    write: Callable[..., T], *args: Any, patience: float = WRITE_PATIENCE, pause: float = 0.1
+) -> T:
+    """`write(*args)`, tried again while the database is busy, for up to `patience` seconds.
+
+    For a write that must not be lost (a biller's answer to a payment already sent): between
+    tries the event loop serves the other chats. `write` must leave nothing behind when it fails
+    busy (a statement, or one BEGIN IMMEDIATE transaction). After `patience` the busy error is
+    raised.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return write(*args)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() >= deadline:
+                raise
+            log.warning("the database is busy (another program holds a lock): trying again")
+        await asyncio.sleep(pause)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -335,10 +641,42 @@ def backup_before_migration(db: sqlite_utils.Database, path: str | Path) -> Path
     return dest
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating the file and its folder on first run) and migrate Loket's database; an
-    existing one is backed up before a migration changes its schema."""
-    db = connect(path)
-    backup_before_migration(db, path)
-    migrate(db)
+def _check_writable(db: sqlite_utils.Database) -> None:
+    """SQLite opens a file it may not write read-only without a word, and migrations already
+    applied write nothing: try one write, rolled back, so a read-only file is found at start-up
+    and not at the first payment."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'write check', '')")
+    finally:
+        db.execute("ROLLBACK")
+
+
+def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """Open (creating the file and its folder on first run) and migrate Loket's database.
+
+    Migrations wait up to BUSY_TIMEOUT_MS for a lock; the connection returned waits
+    `busy_timeout_ms`. A file that cannot be used (a folder, not a database, damaged,
+    read-only…) raises DatabaseUnusable with one line naming it; the file is left as it was. An
+    existing database is backed up before a migration changes its schema."""
+    from bot.ops.backup import BackupError  # stdlib only
+
+    path = Path(path)
+    db = None
+    try:
+        db = connect(path, max(busy_timeout_ms, BUSY_TIMEOUT_MS))
+        backup_before_migration(db, path)  # an existing database is copied before its schema changes
+        migrate(db)
+        _check_writable(db)
+        set_busy_timeout(db, busy_timeout_ms)
+    except sqlite3.Error as error:
+        if db is not None:
+            db.conn.close()
+        raise DatabaseUnusable(describe(path, error)) from None
+    except BackupError as error:  # not upgraded without its backup
+        if db is not None:
+            db.conn.close()
+        why = f"{path}: not upgraded, the backup before the upgrade failed: {error}"
+        raise DatabaseUnusable(why) from None
+    _warn_if_readable(path)
     return db

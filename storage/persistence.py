@@ -1,4 +1,5 @@
-"""PTB persistence on Loket's own SQLite database (tables ptb_data and ptb_conversations).
+"""PTB persistence on Loket's own SQLite database (tables ptb_data, ptb_conversations and
+telegram_updates, made by the migrations in storage/db.py).
 
 Only chat state lives here: which step of the guided payment a user is at and what they
 picked. Money never does; bills and transactions are the payment core's. Every write goes
@@ -8,12 +9,21 @@ restart continues a half-finished conversation.
 It also remembers which updates were handled (`first_delivery`): Telegram delivers an update
 again after a webhook answer that was not 2xx, and after a polling restart whose offset was
 not yet confirmed, and a re-delivered "/topup" must not top a wallet up twice.
+
+A write the database refuses because another program holds a lock (a backup, an sqlite3 shell)
+is kept, newest value per row, and written with the next write, the next persistence round or
+at shutdown: a lock never loses a conversation's state. `first_delivery` cannot tell then, so
+it raises the busy error and the update is not handled (the user is asked to try again).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
+import time
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,26 +32,24 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS ptb_data (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, "
-    "PRIMARY KEY (kind, key))",
-    "CREATE TABLE IF NOT EXISTS ptb_conversations (name TEXT NOT NULL, key TEXT NOT NULL, "
-    "state TEXT NOT NULL, PRIMARY KEY (name, key))",
-    "CREATE TABLE IF NOT EXISTS telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL)",
-)
+from storage.db import WRITE_PATIENCE, is_busy, open_database
+
+log = logging.getLogger(__name__)
+
+# After the database said busy, kept writes are tried again this often, in the background.
+RETRY_PAUSE = 0.5
 # Telegram keeps an undelivered update for 24 hours; ids older than this cannot come again.
 UPDATE_MEMORY = timedelta(days=2)
 _PRUNE_EVERY = 500  # first deliveries between two prunes
 
 
 def _connection(db: Any) -> sqlite3.Connection:
-    """Accept a path, a sqlite3 connection or a sqlite_utils.Database (its .conn)."""
+    """Accept a path (opened and migrated), a sqlite3 connection to a migrated database or a
+    sqlite_utils.Database (its .conn). The tables are the migrations' (storage/db.py, v6)."""
     if isinstance(db, sqlite3.Connection):
         return db
     if isinstance(db, str | Path):
-        conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+        return open_database(db).conn
     conn = getattr(db, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         return conn
@@ -53,9 +61,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         super().__init__(store_data=PersistenceInput(callback_data=False), update_interval=update_interval)
         self.conn = _connection(db)
         self._deliveries = 0
-        for statement in _SCHEMA:
-            self.conn.execute(statement)
-        self._commit()
+        # writes the database refused while busy: (table, key...) -> (sql, parameters), newest wins
+        self._pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._busy_until = 0.0  # no write is tried before then: each try may wait the busy timeout
+        self._retry: asyncio.Task[None] | None = None
 
     def _commit(self) -> None:
         # An autocommit connection (the project's) has written already; never commit a
@@ -85,17 +94,62 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         rows = self.conn.execute("SELECT key, data FROM ptb_data WHERE kind = ?", (kind,)).fetchall()
         return {key: json.loads(data) for key, data in rows}
 
+    def _write(self, row: tuple[str, ...], sql: str, parameters: tuple[Any, ...]) -> None:
+        """Write one row's newest value now, with any kept back; keep it if the database is busy."""
+        self._pending.pop(row, None)
+        self._pending[row] = (sql, parameters)
+        if time.monotonic() >= self._busy_until:
+            self._write_pending()
+
+    def _write_pending(self) -> bool:
+        """Write what is kept back, oldest first. False (and kept) while the database is busy."""
+        while self._pending:
+            row, (sql, parameters) = next(iter(self._pending.items()))
+            try:
+                self.conn.execute(sql, parameters)
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    del self._pending[row]
+                    raise
+                log.warning("database busy: %d chat state write(s) kept for later", len(self._pending))
+                self._busy_until = time.monotonic() + RETRY_PAUSE
+                self._retry_later()
+                return False
+            self._commit()
+            del self._pending[row]
+        return True
+
+    def _retry_later(self) -> None:
+        if self._retry is not None and not self._retry.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: the next write or flush() tries again
+            return
+        self._retry = loop.create_task(self._retry_until_written(), name="loket-persistence-retry")
+
+    async def _retry_until_written(self) -> None:
+        while self._pending:
+            await asyncio.sleep(RETRY_PAUSE)
+            try:
+                self._write_pending()
+            except sqlite3.Error:
+                log.exception("a kept chat state write failed")
+
+    @property
+    def pending_writes(self) -> int:
+        return len(self._pending)
+
     def _save(self, kind: str, key: str, data: Any) -> None:
-        self.conn.execute(
+        self._write(
+            ("data", kind, key),
             "INSERT INTO ptb_data (kind, key, data) VALUES (?, ?, ?) "
             "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
             (kind, key, json.dumps(data)),
         )
-        self._commit()
 
     def _drop(self, kind: str, key: str) -> None:
-        self.conn.execute("DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
-        self._commit()
+        self._write(("data", kind, key), "DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {int(key): value for key, value in self._load("user").items()}
@@ -117,15 +171,16 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         encoded = json.dumps(list(key))
+        row = ("conversation", name, encoded)
         if new_state is None:
-            self.conn.execute("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded))
+            self._write(row, "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded))
         else:
-            self.conn.execute(
+            self._write(
+                row,
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
                 (name, encoded, json.dumps(new_state)),
             )
-        self._commit()
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         self._save("user", str(user_id), deepcopy(data))
@@ -154,5 +209,17 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
         """In-memory data is authoritative while the bot runs."""
 
-    async def flush(self) -> None:
+    async def flush(self, patience: float = WRITE_PATIENCE) -> None:
+        """At shutdown: what a busy database kept back is written, waiting up to `patience`."""
+        deadline = time.monotonic() + patience
+        while not self._write_pending():
+            if time.monotonic() >= deadline:
+                log.error("database busy: %d chat state write(s) lost at shutdown", len(self._pending))
+                break
+            await asyncio.sleep(0.1)
+        if self._retry is not None:
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
+            self._retry = None
         self._commit()

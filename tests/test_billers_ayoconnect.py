@@ -14,6 +14,7 @@ import respx
 from bot.billers import make_biller
 from bot.billers.ayoconnect import AyoconnectClient
 from bot.billers.base import Bill, InquiryError, Outcome, Reason
+from bot.billers.catalog import ayoconnect_catalog
 from bot.billers.money import MAX_RUPIAH
 from bot.config import Settings
 from bot.payments.models import TxState
@@ -22,6 +23,14 @@ from bot.telegram.render import receipt_text
 from tests.core_fakes import ADMIN, USER, make_service
 
 BASE = "https://ayo.test"
+# the partner's codes, as AYOCONNECT_PRODUCT_CODES or its product list would give them
+CODES = {
+    "TELKOMPSTN": "AYO_INDIHOME", "TVTLKMV": "AYO_TRANSVISION", "TVBIG": "AYO_BIGTV",
+    "HPTHREE": "AYO_TRI_POSTPAID", "HPTSEL": "AYO_TELKOMSEL_HALO", "PLNPOSTPAID": "LSTPPPOG",
+    "BPJS": "AYO_BPJS_KESEHATAN", "PGAS": "AYO_PGN", "CBN": "AYO_CBN",
+    "PDAMKOTA.SURABAYA": "AYO_PDAM_SURABAYA",
+    "PDAMKOTA.MEDAN": "AYO_PDAM_MEDAN", "AETRA": "AYO_AETRA",
+}  # fmt: skip
 PARTNER, SECRET = "partner-123", "ayo-secret-0123456789abcdef0123456789"
 F, P, S = Outcome.FAILED, Outcome.PENDING, Outcome.SUCCESS
 
@@ -93,7 +102,9 @@ def verify_jwt(token: str, secret: str) -> dict:
 
 @pytest.fixture
 async def client():
-    c = AyoconnectClient(partner_id=PARTNER, api_secret=SECRET, base_url=BASE, timeout=2)
+    c = AyoconnectClient(
+        partner_id=PARTNER, api_secret=SECRET, base_url=BASE, timeout=2, products=ayoconnect_catalog(CODES)
+    )
     yield c
     await c.aclose()
 

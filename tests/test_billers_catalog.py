@@ -35,12 +35,16 @@ def test_iak_catalogue_has_every_product_in_its_category() -> None:
     assert all(p.number_rule.hint for p in products.values())
 
 
-def test_ayoconnect_catalogue_adds_halo_and_uses_provider_codes() -> None:
+def test_ayoconnect_catalogue_adds_halo_and_guesses_no_provider_codes() -> None:
     products = {p.code: p for p in ayoconnect_catalog()}
     assert set(products) == {*EXPECTED, "HPTSEL"}
-    assert products["PLNPOSTPAID"].biller_code == "LSTPPPOG"
-    assert all(p.provider_code for p in products.values())
-    assert ayoconnect_catalog({"HPTSEL": "PSCBYRTLKHALO"})[-1].biller_code == "PSCBYRTLKHALO"
+    assert not any(p.provider_code for p in products.values())  # codes come from the partner's list
+    configured = {
+        p.code: p for p in ayoconnect_catalog({"HPTSEL": "PSCBYRTLKHALO", "plnpostpaid": "LSTPPPOG"})
+    }
+    assert configured["HPTSEL"].biller_code == "PSCBYRTLKHALO"
+    assert configured["PLNPOSTPAID"].biller_code == "LSTPPPOG"
+    assert configured["TELKOMPSTN"].provider_code == ""
     assert products["HPTSEL"].number_rule.check("0811111111") == "0811111111"
 
 

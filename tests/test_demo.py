@@ -149,3 +149,22 @@ def test_demo_follows_pending_payments_quickly_unless_told_otherwise(tmp_path: P
         tmp_path / "d.sqlite3",
     )
     assert copied.status_poll_intervals == DEMO_POLL_INTERVALS
+
+
+async def test_a_second_demo_in_the_same_folder_says_the_first_has_the_database(tmp_path: Path) -> None:
+    first = await demo_process(tmp_path, "--port", str(free_port()))
+    try:
+        assert first.stdout is not None
+        await read_until(first.stdout, "Ctrl-C")
+        second = await demo_process(tmp_path, "--port", str(free_port()))
+        try:
+            output = (await asyncio.wait_for(second.communicate(), 30))[0].decode(errors="replace")
+        except TimeoutError:
+            await stop(second)
+            raise AssertionError("a second demo on the same database kept running") from None
+    finally:
+        await stop(first)
+    assert second.returncode == 2, output[-2000:]
+    assert output.startswith("The demo could not start: ") and output.count("\n") == 1, output[-2000:]
+    assert "demo.sqlite3 is in use by another Loket" in output and f"process {first.pid}" in output
+    assert first.returncode == 0

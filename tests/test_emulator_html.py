@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playground.tghtml import HtmlParseError, parse_html, utf16_len
+from bot.playground.botapi.tghtml import HtmlParseError, parse_html, utf16_len
 
 
 @pytest.mark.parametrize(

@@ -82,13 +82,13 @@ def test_restore_refuses_while_the_bot_holds_the_database_and_keeps_the_replaced
     assert _bot(db, "backup", str(copy)).returncode == 0
     ledger.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (8, 'x', 'x')")
     ledger.conn.close()
-    # the running bot holds an exclusive flock on <database>.lock for as long as it runs
+    # a process holding the database as the running bot does (storage.db.lock_database)
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
-         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
-         str(db) + ".lock"],
-        stdout=subprocess.PIPE, text=True,
+         "import sys, time; from storage.db import lock_database; lock = lock_database(sys.argv[1]);"
+         "print('held', flush=True); time.sleep(60)",
+         str(db)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env=_env(db),
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.playground import BotApiEmulator, EmulatorError, SimulatedUser
-from bot.playground.emulator import WEBCHAT_DIR
+from bot.playground.botapi import WEBCHAT_DIR
 
 TOKEN = "5151:WEBCHAT"
 USER = 20001
@@ -179,9 +179,66 @@ async def test_bad_input_is_a_clear_400(client: httpx.AsyncClient, path: str, bo
 
 async def test_not_json_is_a_clear_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/chat/api/send", content=b"user_id=1", headers={"Content-Type": "text/plain"}
+        "/chat/api/send", content=b"user_id=1", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400 and "JSON" in response.json()["error"]
+
+
+OPERATOR_LINE = json.dumps({"user_id": USER, "text": "/topup 20001 5000"})
+EVIL = "https://evil.example"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "why"),
+    [
+        # what a page on any site can send to 127.0.0.1 without the browser asking first
+        ("/chat/api/send", {"Content-Type": "text/plain"}, "application/json"),
+        ("/chat/api/send", {"Content-Type": "application/x-www-form-urlencoded"}, "application/json"),
+        ("/chat/api/send", {"Content-Type": "text/plain", "Origin": EVIL}, "other sites"),
+        ("/chat/api/send", {"Content-Type": "application/json", "Origin": EVIL}, "other sites"),
+        ("/chat/api/send", {"Content-Type": "application/json", "Origin": "null"}, "other sites"),
+        ("/chat/api/tap", {"Content-Type": "text/plain"}, "application/json"),
+        ("/chat/api/fail_next", {"Content-Type": "text/plain"}, "application/json"),
+    ],
+)
+async def test_cross_site_requests_cannot_use_the_chat(
+    emulator: BotApiEmulator, client: httpx.AsyncClient, path: str, headers: dict[str, str], why: str
+) -> None:
+    refused = await client.post(path, content=OPERATOR_LINE.encode(), headers=headers)
+    assert refused.status_code == 403 and why in refused.json()["error"]
+    assert emulator.pending_updates == [] and emulator.messages(USER) == []
+    assert emulator._failures == {}
+
+
+async def test_another_host_name_is_refused_even_for_reading(
+    emulator: BotApiEmulator, client: httpx.AsyncClient
+) -> None:
+    """A site whose name is made to point at 127.0.0.1 (DNS rebinding) is not the emulator."""
+    await client.post("/chat/api/send", json={"user_id": USER, "text": "rahasia"})
+    rebound = {"Host": f"evil.example:{emulator.port}"}
+    for response in (
+        await client.get("/chat/api/state", params={"user_id": USER}, headers=rebound),
+        await client.get("/", headers=rebound),
+        await client.post("/chat/api/send", content=OPERATOR_LINE.encode(), headers=rebound),
+        await client.post(f"/bot{TOKEN}/getUpdates", headers=rebound),
+    ):
+        assert response.status_code == 403 and "rahasia" not in response.text
+    other_site = {"Origin": "http://evil.example"}
+    response = await client.get("/chat/api/state", params={"user_id": USER}, headers=other_site)
+    assert response.status_code == 403 and "rahasia" not in response.text
+    assert len(emulator.pending_updates) == 1
+
+
+async def test_the_page_own_address_is_welcome_by_either_name(
+    emulator: BotApiEmulator, client: httpx.AsyncClient
+) -> None:
+    for name in ("127.0.0.1", "localhost"):
+        own = {"Host": f"{name}:{emulator.port}", "Origin": f"http://{name}:{emulator.port}"}
+        sent = await client.post("/chat/api/send", json={"user_id": USER, "text": name}, headers=own)
+        assert sent.status_code == 200, sent.text
+        state = await client.get("/chat/api/state", params={"user_id": USER}, headers=own)
+        assert state.status_code == 200 and name in state.text
+    assert (await client.get("/")).status_code == 200  # programs (tests, curl) send no Origin
 
 
 async def test_user_cannot_tap_their_own_message(client: httpx.AsyncClient) -> None:
@@ -199,19 +256,6 @@ async def test_chats_are_private_per_user(client: httpx.AsyncClient) -> None:
     assert [m["plain"] for m in mine["messages"]] == ["for 20001"]
     negative = await bot_call(client, "sendMessage", chat_id=-100, text="group?")
     assert negative == {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-
-
-async def test_document_is_downloadable_from_the_page(client: httpx.AsyncClient) -> None:
-    files = {"document": ("struk.txt", b"STRUK 123", "text/plain")}
-    sent = (
-        await client.post(
-            f"/bot{TOKEN}/sendDocument", data={"chat_id": str(USER), "caption": "Struk"}, files=files
-        )
-    ).json()
-    file_id = sent["result"]["document"]["file_id"]
-    download = await client.get(f"/chat/api/file/{file_id}")
-    assert download.status_code == 200 and download.content == b"STRUK 123"
-    assert (await client.get("/chat/api/file/nope")).status_code == 404
 
 
 async def test_page_and_static_files_are_served(client: httpx.AsyncClient) -> None:

@@ -118,8 +118,6 @@ async def test_chat_in_the_browser(running: BotApiEmulator, browser: Any) -> Non
     await until(browser, lambda d: "online" in d.find_element(By.ID, "status").text)
     assert browser.find_element(By.ID, "bot-name").text == "Loket Test"
     assert "/start" in browser.find_element(By.ID, "empty").text  # an empty chat says how to begin
-    # No reply keyboard was sent: its bar must take no room (CSS display must not beat `hidden`).
-    assert not browser.find_element(By.ID, "reply-keyboard").is_displayed()
     assert not browser.find_element(By.ID, "notice").is_displayed()
 
     def type_and_send(driver: Any) -> None:
@@ -174,3 +172,41 @@ async def test_side_panel_fills_the_text_box(running: BotApiEmulator, browser: A
     command = next(e for e in examples if e.text == "/start")
     await asyncio.to_thread(ActionChains(browser).double_click(command).perform)
     await running.wait_for_text(30002, "Halo")  # a command is sent as it is, and answered
+
+
+async def test_a_page_on_another_site_cannot_chat_for_the_user(running: BotApiEmulator, browser: Any) -> None:
+    """The attack itself: a page elsewhere posts an operator command to the emulator as text/plain
+    (no preflight) and as JSON; the emulator refuses both, and the real page still works."""
+    from aiohttp import web
+
+    target = f"{running.url}/chat/api/send"
+    attack = f"""<!doctype html><script>
+      const body = JSON.stringify({{user_id: 20001, text: "/topup 20001 5000"}});
+      window.results = [];
+      fetch({target!r}, {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}}, body}})
+        .then(() => window.results.push("plain sent"), () => window.results.push("plain failed"));
+      fetch({target!r}, {{method: "POST", headers: {{"Content-Type": "application/json"}}, body}})
+        .then(r => window.results.push("json " + r.status), () => window.results.push("json failed"));
+    </script>"""
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=attack, content_type="text/html")
+
+    site = web.Application()
+    site.router.add_get("/", page)
+    runner = web.AppRunner(site)
+    await runner.setup()
+    evil = web.TCPSite(runner, "127.0.0.1", 0)
+    await evil.start()
+    try:
+        port = evil._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await asyncio.to_thread(browser.get, f"http://127.0.0.1:{port}/")
+        await until(browser, lambda d: len(d.execute_script("return window.results") or []) == 2)
+        await asyncio.sleep(0.5)
+        assert running.messages(20001) == [] and running.pending_updates == []
+    finally:
+        await runner.cleanup()
+    await asyncio.to_thread(browser.get, f"{running.url}/?user=20001&name=Sri")  # the page itself works
+    await until(browser, lambda d: "online" in d.find_element(By.ID, "status").text)
+    await asyncio.to_thread(browser.find_element(By.ID, "text").send_keys, "/start")
+    await asyncio.to_thread(lambda: browser.find_element(By.ID, "send").click())
+    await until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.bot"))

@@ -38,7 +38,10 @@ def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
             timeout=timeout,
             transport=transport,
         )
-    return AyoconnectClient(
+    from bot.billers.catalog import ayoconnect_catalog
+
+    return AyoconnectClient(  # the partner's real codes come from its product list at start
+        products=ayoconnect_catalog(settings.ayoconnect_product_codes),
         partner_id=settings.ayoconnect_partner_id,
         api_secret=settings.ayoconnect_api_secret.get_secret_value(),
         base_url=settings.ayoconnect_base_url,

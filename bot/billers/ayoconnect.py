@@ -20,6 +20,7 @@ from bot.billers.base import (
     Bill,
     BillLine,
     InquiryError,
+    NoProviderCode,
     Outcome,
     PaymentResult,
     Product,
@@ -124,6 +125,8 @@ class AyoconnectClient(HttpBiller):
     # -- inquiry -----------------------------------------------------------------------------
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         number = product.number_rule.check(customer_number)
+        if not product.provider_code:  # no code from the partner's list: never sent with a guess
+            raise NoProviderCode(product.code)
         params: dict[str, Any] = {
             "partnerId": self._partner_id,
             "accountNumber": number,
@@ -209,12 +212,11 @@ class AyoconnectClient(HttpBiller):
 
     # -- payment and status -------------------------------------------------------------------
     async def pay(self, bill: Bill) -> PaymentResult:
-        product = self.product(bill.product_code)
         inquiry_id: int | str = int(bill.provider_ref) if bill.provider_ref.isdigit() else bill.provider_ref
         params = {
             "partnerId": self._partner_id,
             "accountNumber": bill.customer_number,
-            "productCode": product.biller_code,
+            "productCode": self._biller_code(bill),
             "inquiryId": inquiry_id,
             "amount": bill.total,
             "refNumber": bill.ref_id,
@@ -290,6 +292,12 @@ class AyoconnectClient(HttpBiller):
         return not (transaction_id and known and transaction_id != known)
 
     def _biller_code(self, bill: Bill) -> str:
+        """The code the bill was inquired with (a refreshed catalogue never changes it), else the
+        catalogue's."""
+        data = bill.raw.get("data") if isinstance(bill.raw, dict) else None
+        asked = _id(data.get("productCode")) if isinstance(data, dict) else ""
+        if asked:
+            return asked
         try:
             return self.product(bill.product_code).biller_code
         except UnknownProduct:  # no longer in the catalogue: the code we stored is all we know

@@ -84,6 +84,9 @@ class Product(BaseModel):
     provider_code: str = ""  # the code the provider wants, when it differs from `code`
     number_rule: NumberRule = Field(default_factory=NumberRule)
     needs_month: bool = False  # BPJS: months to pay (1 to MAX_MONTHS), sent at inquiry
+    listed: bool = True  # in the guided menus; a provider's own code a reseller may type is not
+    admin_fee: int | None = None  # the provider's admin fee, from its price list (IAK `fee`)
+    commission: int | None = None  # what the provider pays the operator per bill (IAK `komisi`)
 
     @property
     def biller_code(self) -> str:
@@ -170,6 +173,25 @@ class UnknownProduct(BillerError):
 
     def __init__(self, code: str) -> None:
         super().__init__(f"unknown product {code!r}")
+        self.code = code
+
+
+class PrepaidProduct(UnknownProduct):
+    """A provider's code of a prepaid product (airtime, data, vouchers, tokens): Loket only pays
+    postpaid bills, so it is refused by name instead of being unknown."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.message = f"prepaid product {code!r}"
+
+
+class NoProviderCode(InquiryError):
+    """The provider's product list names no code for this product: nothing is sent with a guess."""
+
+    reason = Reason.CONFIG_ERROR
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no provider code for {code!r}")
         self.code = code
 
 

@@ -53,10 +53,6 @@ PDAM_RULE = NumberRule(
     hint_key="pdam",
 )
 
-# Ayoconnect codes are per partner contract; these are the names we configure them under.
-_AYO_PLN = "LSTPPPOG"
-
-
 def _iak_products() -> list[Product]:
     return [
         Product(
@@ -77,37 +73,30 @@ def _iak_products() -> list[Product]:
     ]
 
 
-# Provider codes for Ayoconnect. LSTPPPOG comes from the reference; the others are clearly
-# named codes that ayoconnect_catalog(codes=...) overrides from the partner's product list.
-AYOCONNECT_CODES: dict[str, str] = {
-    "TELKOMPSTN": "AYO_INDIHOME",
-    "TVTLKMV": "AYO_TRANSVISION",
-    "TVBIG": "AYO_BIGTV",
-    "HPTHREE": "AYO_TRI_POSTPAID",
-    "HPTSEL": "AYO_TELKOMSEL_HALO",
-    "PLNPOSTPAID": _AYO_PLN,
-    "BPJS": "AYO_BPJS_KESEHATAN",
-    "PGAS": "AYO_PGN",
-    "CBN": "AYO_CBN",
-    "PDAMKOTA.SURABAYA": "AYO_PDAM_SURABAYA",
-    "PDAMKOTA.MEDAN": "AYO_PDAM_MEDAN",
-    "AETRA": "AYO_AETRA",
-}
-
-
 def iak_catalog() -> list[Product]:
     """Products as IAK (and the sandbox, which speaks IAK) knows them."""
     return _iak_products()
 
 
 def ayoconnect_catalog(codes: dict[str, str] | None = None) -> list[Product]:
-    """The same products plus Telkomsel Halo, each with its Ayoconnect product code."""
-    mapping = {**AYOCONNECT_CODES, **(codes or {})}
-    products = [
-        *_iak_products(),
-        Product(code="HPTSEL", name="Telkomsel Halo", category="hp", number_rule=HALO_RULE),
-    ]
-    return [p.model_copy(update={"provider_code": mapping[p.code]}) for p in products]
+    """The same products plus Telkomsel Halo, with the Ayoconnect product code `codes` names.
+
+    Ayoconnect's codes are per partner contract and differ between sandbox and production: they
+    come from the partner's product list (bot/billers/catalogue_sync.py) or AYOCONNECT_PRODUCT_CODES.
+    A product with no code here has none: it is never sent with a guessed one (NoProviderCode).
+    """
+    mapping = {k.upper(): v for k, v in (codes or {}).items()}
+    products = loket_products(halo=True)
+    return [p.model_copy(update={"provider_code": mapping.get(p.code, "")}) for p in products]
+
+
+def loket_products(*, halo: bool = False) -> list[Product]:
+    """What Loket sells, in its own codes (Telkomsel Halo only where the provider has it)."""
+    extra = [Product(code="HPTSEL", name="Telkomsel Halo", category="hp", number_rule=HALO_RULE)]
+    return [*_iak_products(), *(extra if halo else [])]
+
+
+RULE_BY_CATEGORY = {"pdam": PDAM_RULE, "pln": PLN_RULE, "gas": PGAS_RULE, "bpjs": BPJS_RULE}
 
 
 def find_product(products: list[Product], code: str) -> Product:

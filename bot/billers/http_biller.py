@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from bot.billers.base import Bill, Outcome, PaymentResult, Product, Reason
+from bot.billers.base import Bill, Outcome, PaymentResult, PrepaidProduct, Product, Reason
 from bot.billers.catalog import find_product
 
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection, whatever the read timeout (IAK's SDK uses 10)
@@ -53,6 +53,7 @@ class HttpBiller:
     ) -> None:
         self.provider = provider or self.name  # what bills and answers say they came from
         self._products = list(products)
+        self._prepaid: set[str] = set()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
@@ -64,8 +65,20 @@ class HttpBiller:
         return list(self._products)
 
     def product(self, code: str) -> Product:
-        """The product for a code (case-insensitive), or UnknownProduct."""
+        """The product for a code (case-insensitive), or UnknownProduct (PrepaidProduct for a
+        prepaid code of the provider's list)."""
+        if (code or "").strip().upper() in self._prepaid:
+            raise PrepaidProduct(code)
         return find_product(self._products, code)
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url).rstrip("/")
+
+    def set_products(self, products: list[Product], prepaid: set[str] | None = None) -> None:
+        """The catalogue read from the provider's list (bot/billers/catalogue_sync.py)."""
+        self._products = list(products)
+        self._prepaid = {code.upper() for code in prepaid or set()}
 
     def _pending(
         self, bill: Bill, message: str, raw: dict[str, Any] | None = None, *, provider_txn_id: str = ""

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from bot.billers.base import JAKARTA, InvalidCustomerNumber, Product
-from bot.billers.catalog import iak_catalog
+from bot.billers.catalog import PDAM_RULE, iak_catalog
 from bot.billers.iak import PATH, IAKClient, sign
 from bot.billers.iak_codes import STATUS_REQUEST_REFUSED
 from bot.billers.sandbox_bills import ADMIN_PER_BILL, bill_data
@@ -67,6 +67,33 @@ class SimulatorState:
     status_requests: Counter[str] = field(default_factory=Counter)
 
 
+# PDAM regions the simulator's price list offers besides Loket's three (IAK lists hundreds, by
+# province); one is switched off (status 4), as IAK's list always has some.
+PDAM_REGIONS: tuple[tuple[str, str], ...] = (
+    ("PDAMKAB.BANDUNG", "PDAM Tirta Raharja Kab. Bandung"),
+    ("PDAMKOTA.BANDUNG", "PDAM Tirtawening Kota Bandung"),
+    ("PDAMKAB.BEKASI", "PDAM Tirta Bhagasasi Kab. Bekasi"),
+    ("PDAMKOTA.BEKASI", "PDAM Tirta Patriot Kota Bekasi"),
+    ("PDAMKAB.BOGOR", "PDAM Tirta Kahuripan Kab. Bogor"),
+    ("PDAMKOTA.BOGOR", "PDAM Tirta Pakuan Kota Bogor"),
+    ("PDAMKOTA.DEPOK", "PDAM Tirta Asasta Kota Depok"),
+    ("PDAMKOTA.MALANG", "PDAM Tugu Tirta Kota Malang"),
+    ("PDAMKAB.MALANG", "PDAM Tirta Kanjuruhan Kab. Malang"),
+    ("PDAMKOTA.SEMARANG", "PDAM Tirta Moedal Kota Semarang"),
+    ("PDAMKOTA.SOLO", "PDAM Toya Wening Kota Surakarta"),
+    ("PDAMKOTA.YOGYAKARTA", "PDAM Tirtamarta Kota Yogyakarta"),
+    ("PDAMKAB.SLEMAN", "PDAM Tirta Sembada Kab. Sleman"),
+    ("PDAMKOTA.DENPASAR", "PDAM Kota Denpasar"),
+    ("PDAMKOTA.MAKASSAR", "PDAM Kota Makassar"),
+    ("PDAMKOTA.PALEMBANG", "PDAM Tirta Musi Palembang"),
+    ("PDAMKOTA.PADANG", "PDAM Kota Padang"),
+    ("PDAMKOTA.PONTIANAK", "PDAM Tirta Khatulistiwa Pontianak"),
+    ("PALYJA", "PAM Jaya (Palyja) Jakarta"),
+)
+INACTIVE = frozenset({"PDAMKAB.BOGOR"})
+COMMISSION = {"pln": 1000, "pdam": 700, "bpjs": 500}  # komisi per bill, by kind of bill
+
+
 class IakSimulator:
     """The simulator itself: a function from an IAK request to an IAK answer."""
 
@@ -83,7 +110,8 @@ class IakSimulator:
         self.api_key = api_key
         self.latency = latency
         self.pending_checks = pending_checks
-        self.products: dict[str, Product] = {p.code: p for p in (*iak_catalog(), *REFERENCE_ONLY)}
+        regions = (Product(code=c, name=n, category="pdam", number_rule=PDAM_RULE) for c, n in PDAM_REGIONS)
+        self.products: dict[str, Product] = {p.code: p for p in (*iak_catalog(), *regions, *REFERENCE_ONLY)}
         self.state = SimulatorState()
         self.today = today  # the bills' "this month" (Asia/Jakarta's today when None)
         self._lock = asyncio.Lock()
@@ -261,18 +289,25 @@ class IakSimulator:
         return view
 
     def _pricelist(self, p: dict[str, Any]) -> dict[str, Any]:
+        """IAK's pricelist-pasca: every product, one of them switched off (status 4); `status`
+        "active" or "non active"/"non-active" filters as IAK does."""
+        wanted = str(p.get("status") or "all").strip().lower().replace("-", " ")
         items = [
             {
                 "code": product.code,
                 "name": product.name,
-                "status": 1,
+                "status": 4 if product.code in INACTIVE else 1,
                 "fee": ADMIN_PER_BILL.get(product.code, 2500),
-                "komisi": 600,
+                "komisi": COMMISSION.get(product.category, 600),
                 "type": product.category,
                 "category": "postpaid",
             }
             for product in self.products.values()
         ]
+        if wanted == "active":
+            items = [item for item in items if item["status"] == 1]
+        elif wanted == "non active":
+            items = [item for item in items if item["status"] != 1]
         return {"pasca": items}
 
     def payments(self) -> dict[str, int]:

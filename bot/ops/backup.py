@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.db import lock_path  # `<database>.lock`, which the running bot holds (lock_database)
+
 PRIVATE_FILE = 0o600
 
 
@@ -49,11 +51,6 @@ class BackupReport:
             f"{self.path}: {self.bytes} bytes, integrity ok, {total} rows in {len(self.counts)} tables "
             f"({tx} transactions, {entries} wallet entries)"
         )
-
-
-def lock_path(db_path: Path) -> Path:
-    """The lock file the running bot holds: `<database>.lock`."""
-    return db_path.with_name(db_path.name + ".lock")
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:

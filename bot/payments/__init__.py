@@ -22,13 +22,16 @@ from bot.billers.base import (
     BillLine,
     InquiryError,
     InvalidCustomerNumber,
+    NoProviderCode,
     NumberRule,
     Outcome,
     PaymentResult,
+    PrepaidProduct,
     Product,
     Reason,
     UnknownProduct,
 )
+from bot.billers.catalogue_sync import CatalogueSync, SyncReport
 from bot.payments.errors import (
     BillBeingPaid,
     IllegalTransition,
@@ -55,7 +58,18 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.prices import (
+    ALL,
+    ROLES,
+    InvalidPriceRule,
+    PriceBook,
+    PriceChange,
+    PriceRule,
+    ProductOff,
+    subject_of,
+)
 from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
+from storage.db import is_busy
 
 if TYPE_CHECKING:
     from bot.payments.service import Alarm, Observer, PaymentService
@@ -72,17 +86,20 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ALL",
     "FINAL_STATES",
     "MAX_MONTHS",
     "MAX_RUPIAH",
     "NOTE_MAX",
     "OPEN_PAYMENT_STATES",
+    "ROLES",
     "Alarm",
     "Bill",
     "BillBeingPaid",
     "BillLine",
     "Biller",
     "BillerError",
+    "CatalogueSync",
     "Deposit",
     "EntryKind",
     "IllegalTransition",
@@ -93,6 +110,8 @@ __all__ = [
     "InvalidAmount",
     "InvalidCustomerNumber",
     "InvalidMonths",
+    "InvalidPriceRule",
+    "NoProviderCode",
     "NotPayable",
     "NotResolvable",
     "NumberRule",
@@ -101,12 +120,18 @@ __all__ = [
     "PaymentError",
     "PaymentResult",
     "PaymentService",
+    "PrepaidProduct",
+    "PriceBook",
+    "PriceChange",
+    "PriceRule",
     "Product",
+    "ProductOff",
     "Reason",
     "Resolution",
     "ResolveNoteMissing",
     "Role",
     "Stats",
+    "SyncReport",
     "Transaction",
     "TransactionEvent",
     "TransactionNotFound",
@@ -115,5 +140,7 @@ __all__ = [
     "User",
     "Verdict",
     "WalletEntry",
+    "is_busy",
     "make_biller",
+    "subject_of",
 ]

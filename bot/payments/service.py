@@ -50,9 +50,11 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from bot.payments.prices import PriceBook
 from bot.payments.resolve import Resolution
 from bot.payments.resolve import resolve as resolve_payment
 from bot.payments.states import transition
+from storage.db import when_free
 from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class PaymentService:
         self._alarms: list[Alarm] = []
         # pay requests of this process still waiting for their answer (see _no_record_is_final)
         self._in_flight: set[str] = set()
+        self.prices = PriceBook(ledger.db, settings.markup, settings.admin_ids, clock=clock)  # prices.py
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
         # bills one user may look up (bot/payments/limits.py); operators are not limited
         self._inquiry_limit = InquiryLimiter(
@@ -178,7 +181,7 @@ class PaymentService:
                 log.exception("observer failed for %s", tx.ref_id)
                 error = type(failure).__name__
         if tx.is_final:
-            self.ledger.record_notice(tx.ref_id, tx.state, not error, error, self._now())
+            await when_free(self.ledger.record_notice, tx.ref_id, tx.state, not error, error, self._now())
 
     def _retell_due(self, attempts: int, last: datetime | None, settled: datetime, now: datetime) -> bool:
         """An untold outcome is tried again after RETELL_FIRST seconds, then ever more slowly."""
@@ -239,11 +242,13 @@ class PaymentService:
         notify: dict[str, Any] | None = None,
         months: int = 1,
     ) -> Transaction:
-        """Ask the biller for the bill and store it as INQUIRED, priced bill total + MARKUP.
+        """Ask the biller for the bill and store it as INQUIRED, priced bill total + the markup the
+        operator's price rules give this user and product (bot/payments/prices.py; MARKUP by default).
 
         `months`: how many months to pay, for a product paid by the month (BPJS), 1 by default.
         """
         product = self.biller.product(product_code)  # UnknownProduct
+        markup = self.prices.quote(product.code, user_id)  # ProductOff; fixed on the bill from here on
         number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
         if months != 1 and not (product.needs_month and 1 <= months <= MAX_MONTHS):
             raise InvalidMonths(months, MAX_MONTHS if product.needs_month else 1)
@@ -257,7 +262,6 @@ class PaymentService:
             raise InquiryError("the biller returned a bill with nothing to pay", reason=Reason.BAD_RESPONSE)
         bill = bill.model_copy(update={"ref_id": ref_id})
         now = self._now()
-        markup = self.settings.markup
         tx = Transaction(
             ref_id=ref_id,
             user_id=user_id,
@@ -390,7 +394,9 @@ class PaymentService:
 
     async def _record(self, ref_id: str, result: PaymentResult, cause: str) -> Transaction:
         """Store a pay or status answer; notify observers after the commit when it matters."""
-        tx, tell = self._apply_answer(ref_id, result, cause)
+        # A lock another program holds (a backup, an sqlite3 shell) must not lose the answer to a
+        # payment already sent: tried again without holding up the other chats.
+        tx, tell = await when_free(self._apply_answer, ref_id, result, cause)
         if tell:
             await self._notify(tx)
         if self.needs_reconciling(tx, result):

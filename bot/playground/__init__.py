@@ -5,7 +5,7 @@ emulator's base URL and speaks the Bot API over real HTTP on 127.0.0.1, so the d
 end-to-end tests exercise exactly the code that runs in production.
 """
 
-from bot.playground.emulator import ApiCall, BotApiEmulator, EmulatorError, EmulatorTimeout, StoredMessage
+from bot.playground.botapi import ApiCall, BotApiEmulator, EmulatorError, EmulatorTimeout, StoredMessage
 from bot.playground.simulator import SimulatedUser
 
 __all__ = [

@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.config import BillerName, Settings
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
+from storage.db import DatabaseUnusable
 
 DEMO_USER_ID = 20001  # the web chat's default user
 DEMO_DATABASE = Path("./data/demo.sqlite3")
@@ -100,6 +101,9 @@ async def _serve(settings: Settings, port: int | None) -> None:
 def run_demo(settings: Settings, port: int | None = None) -> int:
     try:
         asyncio.run(_serve(settings, port))
+    except DatabaseUnusable as error:  # e.g. a demo already running in this folder
+        print(f"The demo could not start: {error}")
+        return 2
     except OSError as error:
         print(f"The demo could not start: {error.strerror or error}. Try --port with another port.")
         return 1

@@ -11,7 +11,7 @@ response (a new message or an edit), never an older message that happens to matc
 
 from __future__ import annotations
 
-from bot.playground.emulator import BotApiEmulator, EmulatorError, StoredMessage
+from bot.playground.botapi import BotApiEmulator, EmulatorError, StoredMessage
 
 
 class SimulatedUser:

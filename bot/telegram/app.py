@@ -24,7 +24,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.ops.startup import summary as startup_summary
-from bot.payments import Biller, PaymentService
+from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram import ops_jobs
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
@@ -32,6 +32,7 @@ from bot.telegram.errors import on_error
 from bot.telegram.flows import (
     account,
     bill,
+    catalogue_admin,
     exports,
     fallback,
     guided,
@@ -47,6 +48,8 @@ from bot.telegram.texts import DEFAULT_LANG, TEXTS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from storage.db import InstanceLock
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,8 @@ def build_application(
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
-    loket = Loket(service, settings, Catalogue(biller.products()))
+    sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket})
@@ -103,6 +107,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
     application.add_handlers(operator.handlers(admin_ids))
+    application.add_handlers(catalogue_admin.handlers(admin_ids))
     application.add_handlers(exports.handlers(admin_ids))
     application.add_handlers(ops_jobs.handlers(admin_ids))
     application.add_handlers(maintenance.handlers(admin_ids))
@@ -137,15 +142,21 @@ class BotRunner:
         self.request = request
         self.application: LoketApplication | None = None
         self._db: Database | None = None
+        self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        from storage.db import open_database
+        from storage.db import lock_database, open_database
         from storage.persistence import SQLitePersistence
 
         created = not Path(self.settings.database_path).exists()  # for the start-up summary
-        self._db = open_database(self.settings.database_path)
+        # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
+        # payment whose answer is still on its way lives in this process's memory.
+        self._lock = lock_database(self.settings.database_path)
+        self._db = open_database(
+            self.settings.database_path, busy_timeout_ms=self.settings.database_busy_timeout_ms
+        )
         if self.service is None:
             from bot.payments import PaymentService, make_biller
             from storage.ledger import Ledger
@@ -221,6 +232,9 @@ class BotRunner:
             with contextlib.suppress(Exception):
                 self._db.conn.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def run_bot(settings: Settings) -> int:
@@ -233,6 +247,8 @@ def run_bot(settings: Settings) -> int:
         )
         return 2
 
+    from storage.db import DatabaseUnusable
+
     async def main() -> int:
         runner = BotRunner(settings)
         stop = asyncio.Event()
@@ -242,6 +258,10 @@ def run_bot(settings: Settings) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             await runner.start()
+        except DatabaseUnusable as error:  # one line naming the file, not a traceback
+            print(f"DATABASE_PATH: {error}", file=sys.stderr)
+            await runner.stop()
+            return 2
         except InvalidToken as error:
             print(str(error), file=sys.stderr)
             await runner.stop()

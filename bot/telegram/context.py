@@ -16,7 +16,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
-from bot.payments import PaymentService
+from bot.payments import CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.draft import PayDraft
 from bot.telegram.messages import HTML
@@ -32,6 +32,7 @@ class Loket:
     service: PaymentService
     settings: Settings
     catalogue: Catalogue
+    sync: CatalogueSync | None = None  # the provider's product list (bot/billers/catalogue_sync.py)
 
 
 class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -60,6 +61,12 @@ class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         application = self.application
         assert isinstance(application, LoketApplication)
         return application.loket
+
+    @property
+    def loket_application(self) -> LoketApplication:
+        application = self.application
+        assert isinstance(application, LoketApplication)
+        return application
 
     @property
     def service(self) -> PaymentService:
@@ -142,3 +149,11 @@ class LoketApplication(Application[ExtBot[None], LoketContext, Any, Any, Any, Jo
     def __init__(self, *, loket: Loket, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loket = loket
+
+    async def initialize(self) -> None:
+        """PTB's start-up, then the catalogue from the provider's list (the operators are told
+        when it is not the live one, or a product was left out)."""
+        await super().initialize()
+        from bot.telegram.catalogue_news import refresh_catalogue
+
+        await refresh_catalogue(self, tell=True)

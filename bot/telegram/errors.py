@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
+from bot.payments import is_busy
 from bot.telegram.context import LoketContext
 from bot.telegram.messages import HTML, answer
 from bot.telegram.texts import DEFAULT_LANG, norm_lang, t
@@ -23,7 +24,11 @@ async def on_error(update: object, context: LoketContext) -> None:
 
         telegram_failed(context.application, context.error)  # type: ignore[arg-type]
         return  # telling the user would need Telegram too
-    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    busy = context.error is not None and is_busy(context.error)
+    if busy:  # another program holds a lock on the database: nothing is wrong with the bot
+        log.warning("database busy: the user is asked to try again")
+    else:
+        log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         lang = DEFAULT_LANG
         user = update.effective_user
@@ -38,5 +43,5 @@ async def on_error(update: object, context: LoketContext) -> None:
                 await answer(update.callback_query)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, t(lang, "error_generic"), parse_mode=HTML
+                update.effective_chat.id, t(lang, "db_busy" if busy else "error_generic"), parse_mode=HTML
             )

@@ -44,7 +44,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return not first_delivery(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if self._seen_before(update):
+        try:
+            seen = self._seen_before(update)
+        except BaseException:  # the database could not tell (busy): not handled, PTB's error handler answers
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            raise
+        if seen:
             log.info("update %s delivered again: ignored", getattr(update, "update_id", "?"))
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()  # never awaited, on purpose

@@ -13,7 +13,6 @@
   const $text = document.getElementById("text");
   const $composer = document.getElementById("composer");
   const $notice = document.getElementById("notice");
-  const $replyKb = document.getElementById("reply-keyboard");
   const $botName = document.getElementById("bot-name");
   const $empty = document.getElementById("empty");
   const rendered = new Map(); // message_id -> element
@@ -90,27 +89,8 @@
   function renderBody(msg) {
     const body = document.createElement("div");
     body.className = "body";
-    if (msg.photo && msg.photo.length) {
-      const img = document.createElement("img");
-      img.className = "photo";
-      img.alt = "photo";
-      img.src = "/chat/api/file/" + encodeURIComponent(msg.photo[msg.photo.length - 1].file_id);
-      body.appendChild(img);
-    }
-    if (msg.document) {
-      const link = document.createElement("a");
-      link.className = "file";
-      link.href = "/chat/api/file/" + encodeURIComponent(msg.document.file_id);
-      link.target = "_blank";
-      link.rel = "noopener";
-      link.textContent = "📄 " + (msg.document.file_name || "file");
-      body.appendChild(link);
-    }
-    const textHolder = (msg.photo || msg.document) ? document.createElement("div") : body;
-    if (textHolder !== body) textHolder.className = "caption";
-    if (msg.rich) renderNodes(msg.rich, textHolder);
-    else textHolder.textContent = msg.plain || "";
-    if (textHolder !== body && (msg.plain || "").length) body.appendChild(textHolder);
+    if (msg.rich) renderNodes(msg.rich, body);
+    else body.textContent = msg.plain || "";
     return body;
   }
 
@@ -164,11 +144,6 @@
 
   function applyMessage(msg) {
     const old = rendered.get(msg.message_id);
-    if (msg.deleted) {
-      if (old) old.remove();
-      rendered.delete(msg.message_id);
-      return;
-    }
     const el = renderMessage(msg);
     if (old) {
       old.replaceWith(el); // edits happen in place, like in Telegram
@@ -182,29 +157,6 @@
 
   function showEmptyHint() {
     $empty.hidden = rendered.size > 0 || $messages.querySelector(".error-line") !== null;
-  }
-
-  function applyReplyKeyboard(markup) {
-    $replyKb.replaceChildren();
-    if (!markup || !Array.isArray(markup.keyboard)) {
-      $replyKb.hidden = true;
-      return;
-    }
-    for (const row of markup.keyboard) {
-      const line = document.createElement("div");
-      line.className = "kb-row";
-      for (const button of row) {
-        const label = typeof button === "string" ? button : button.text;
-        const el = document.createElement("button");
-        el.type = "button";
-        el.className = "reply-kb";
-        el.textContent = label;
-        el.addEventListener("click", () => send(label));
-        line.appendChild(el);
-      }
-      $replyKb.appendChild(line);
-    }
-    $replyKb.hidden = false;
   }
 
   function showNotice(notice) {
@@ -224,7 +176,6 @@
     for (const msg of state.messages) applyMessage(msg);
     showEmptyHint();
     for (const notice of state.notices || []) if (since > 0) showNotice(notice);
-    applyReplyKeyboard(state.reply_keyboard);
     typing = !!state.typing;
     clearTimeout(typingTimer);
     if (typing) typingTimer = setTimeout(() => { typing = false; showStatus(); }, 5000);

@@ -31,7 +31,7 @@ async def help_command(update: Update, context: LoketContext) -> None:
     lang = context.lang
     text = t(lang, "help")
     if context.is_operator:  # operators also see their own commands
-        text += "\n\n" + t(lang, "help_admin")
+        text += "\n\n" + t(lang, "help_admin") + "\n" + t(lang, "help_catalogue_admin")
     await context.reply(text)
 
 

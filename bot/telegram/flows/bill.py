@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
@@ -25,12 +26,16 @@ from bot.payments import (
     InsufficientBalance,
     InvalidCustomerNumber,
     InvalidMonths,
+    NoProviderCode,
     NotPayable,
+    PrepaidProduct,
+    ProductOff,
     Reason,
     Transaction,
     TransactionNotFound,
     TxState,
     UnknownProduct,
+    is_busy,
 )
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
@@ -66,9 +71,15 @@ async def inquire(
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
     try:
         return await context.service.inquire(context.user_id, code, number, months=months), False
+    except PrepaidProduct:
+        await context.reply(t(lang, "product_prepaid", product=code.upper()))
+    except NoProviderCode:
+        await context.reply(t(lang, "product_no_code", product=code.upper()))
     except UnknownProduct:
         codes = ", ".join(context.catalogue.codes)
         await context.reply(t(lang, "unknown_product", product=code, codes=codes))
+    except ProductOff:
+        await context.reply(t(lang, "product_off", product=code.upper()))
     except InvalidCustomerNumber as error:
         await context.reply(render.number_refusal(lang, error, number))
         return None, True
@@ -117,9 +128,21 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         await edit(query, t(lang, "processing", ref=tx.ref_id))
     except BadRequest as error:  # the message went away; the outcome is sent anew below
         log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
-    context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
     try:
+        context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
         tx = await context.service.pay(ref, user_id)
+    except sqlite3.OperationalError as error:
+        if not is_busy(error):
+            raise
+        # Another program holds a lock on the database (a backup, an sqlite3 shell). A payment
+        # not recorded was not sent: its bill and buttons come back. Else it shows its state.
+        now = context.service.get(ref, user_id)
+        if TxState(now.state) is TxState.INQUIRED:
+            text = render.bill_text(lang, now, context.service.balance(user_id))
+            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), keyboards.bill(lang, now))
+        else:
+            await edit(query, render.outcome_text(lang, now))
+        return
     except NotPayable as error:
         await edit(query, render.outcome_text(lang, error.transaction))
         return

@@ -3,7 +3,10 @@
 A new language is a new module with the same keys, added to LOCALES.
 """
 
-from bot.telegram.locales import en
+from bot.telegram.locales import catalogue, en
 from bot.telegram.locales import id as indonesian
 
-LOCALES: dict[str, dict[str, str]] = {"id": indonesian.TEXTS, "en": en.TEXTS}
+LOCALES: dict[str, dict[str, str]] = {
+    "id": {**indonesian.TEXTS, **catalogue.ID},
+    "en": {**en.TEXTS, **catalogue.EN},
+}

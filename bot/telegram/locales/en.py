@@ -197,6 +197,9 @@ TEXTS: dict[str, str] = {
     "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
     "failed &lt;reason&gt;.",
     "error_generic": "Sorry, something went wrong. Please try again shortly.",
+    "db_busy": "⏳ Loket is busy for a moment. Please try again shortly.",
+    "db_busy_pay": "⏳ Loket was busy for a moment: nothing was paid and your balance is unchanged. "
+    "Tap Pay again shortly.",
     "amount_mismatch_admin": "🚨 Transaction <code>{ref}</code> ({product} {number}) succeeded, but the "
     "biller recorded a total of {charged}, not the {bill} of the bill user {user_id} confirmed. "
     "Check with the biller.",

@@ -199,6 +199,9 @@ TEXTS: dict[str, str] = {
     "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong. "
     "Lalu tutup: <code>/resolve {ref}</code> success &lt;ref biller&gt; atau failed &lt;alasan&gt;.",
     "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+    "db_busy": "⏳ Loket sedang sibuk sesaat. Silakan coba lagi sebentar lagi.",
+    "db_busy_pay": "⏳ Loket sedang sibuk sesaat: belum ada yang dibayar dan saldo tidak berubah. "
+    "Ketuk Bayar lagi sebentar lagi.",
     "amount_mismatch_admin": "🚨 Transaksi <code>{ref}</code> ({product} {number}) sukses, tetapi biller "
     "mencatat total {charged}, bukan {bill} seperti tagihan yang dikonfirmasi pengguna {user_id}. "
     "Cocokkan dengan biller.",
