@@ -119,3 +119,10 @@ async def test_python_m_bot_export_writes_the_same_file(bot: Harness, tmp_path: 
         [*run[:5], "1/13/2026", "--out", str(out)], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert bad.returncode == 2 and bad.stderr.strip() == "export failed: write days as DD/MM/YYYY"
+
+
+async def test_a_file_telegram_refuses_is_answered_in_words(bot: Harness) -> None:
+    bot.api.no_files = True  # as the demo's Bot API emulator, which takes no files
+    admin = bot.chat(ADMIN, "en", "Op")
+    await admin.says("/export 01/12/2026")
+    assert admin.last()["text"] == "Telegram refused the file: Method is not supported"

@@ -39,6 +39,7 @@ class FakeBotAPI(BaseRequest):
         self.gone: set[int] = set()  # message ids whose edit must fail ("message to edit not found")
         self.down = False  # Telegram answers every send and edit with 502 Bad Gateway
         self.blocked: set[int] = set()  # chats whose user blocked the bot (403 Forbidden)
+        self.no_files = False  # sendDocument is refused (400), as the demo's emulator does
         self.changed = asyncio.Event()
 
     @property
@@ -102,6 +103,9 @@ class FakeBotAPI(BaseRequest):
             chat_id = int(params["chat_id"])
             result = self._message(chat_id, params)
             self.messages[(chat_id, result["message_id"])] = result
+        elif endpoint == "sendDocument" and self.no_files:
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: method is not supported"}
+            return 400, json.dumps(body).encode()
         elif endpoint == "sendDocument":  # the file's bytes are kept in the call, under "_files"
             files = request_data.multipart_data if request_data is not None else {}
             params["_files"] = {name: part[1] for name, part in (files or {}).items()}

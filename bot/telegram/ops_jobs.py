@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
 from bot.ops.alerts import BillerWatch, Incident, WatchedBiller
@@ -197,10 +197,13 @@ async def backup_command(update: Update, context: LoketContext) -> None:
         return
     chat = context.effective_chat
     assert chat is not None
-    await context.bot.send_document(
-        chat.id, document=newest.read_bytes(), filename=newest.name,
-        caption=t(lang, "backup_sent", name=newest.name), parse_mode=HTML,
-    )  # fmt: skip
+    try:
+        await context.bot.send_document(
+            chat.id, document=newest.read_bytes(), filename=newest.name,
+            caption=t(lang, "backup_sent", name=newest.name), parse_mode=HTML,
+        )  # fmt: skip
+    except BadRequest as error:  # e.g. the demo's emulator, which takes no files
+        await context.reply(t(lang, "document_refused", error=error.message))
 
 
 def handlers(admin_ids: list[int]) -> list[Handler]:

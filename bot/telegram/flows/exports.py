@@ -6,6 +6,7 @@ the same files `python -m bot export` writes). Registered for ADMIN_IDS only, li
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.ops.export import MAX_DAYS, RangeError, filename, parse_range, transactions_csv, wallet_csv
@@ -36,13 +37,16 @@ async def export(update: Update, context: LoketContext) -> None:
     days = first.strftime("%d/%m/%Y") + ("" if first == last else " – " + last.strftime("%d/%m/%Y"))
     chat = context.effective_chat
     assert chat is not None
-    await context.bot.send_document(
-        chat.id,
-        document=text.encode("utf-8"),
-        filename=filename("mutasi" if wallet else "transaksi", first, last),
-        caption=t(lang, "export_wallet" if wallet else "export_payments", rows=rows, days=days),
-        parse_mode=HTML,
-    )
+    try:
+        await context.bot.send_document(
+            chat.id,
+            document=text.encode("utf-8"),
+            filename=filename("mutasi" if wallet else "transaksi", first, last),
+            caption=t(lang, "export_wallet" if wallet else "export_payments", rows=rows, days=days),
+            parse_mode=HTML,
+        )
+    except BadRequest as error:  # e.g. the demo's emulator, which takes no files
+        await context.reply(t(lang, "document_refused", error=error.message))
 
 
 def handlers(admin_ids: list[int]) -> list[Handler]:

@@ -295,6 +295,7 @@ TEXTS: dict[str, str] = {
     "alert_silent_over": "✅ Biller {provider} answers again.",
     "alert_deposit_low": "⚠ The deposit at the biller is down to {amount}, below {below}. Top it up.",
     "alert_deposit_over": "✅ The deposit at the biller is back to {amount}.",
+    "document_refused": "Telegram refused the file: {error}",
     "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
     "takes_no_args": "{command} takes nothing after it; this is your own.",
     "usage_user": "Usage: /user &lt;telegram_id&gt;",

@@ -295,6 +295,7 @@ TEXTS: dict[str, str] = {
     "alert_silent_over": "✅ Biller {provider} menjawab lagi.",
     "alert_deposit_low": "⚠ Deposit di biller tinggal {amount}, di bawah batas {below}. Isi deposit.",
     "alert_deposit_over": "✅ Deposit di biller kembali {amount}.",
+    "document_refused": "Telegram menolak berkas ini: {error}",
     "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
     "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
     "usage_user": "Pakai: /user &lt;id_telegram&gt;",
