@@ -43,6 +43,7 @@ from bot.payments.errors import (
     PaymentError,
     TransactionNotFound,
 )
+from bot.payments.figures import Paid, ProductMargin, held, margins, paid
 from bot.payments.limits import InquiryLimited
 from bot.payments.models import (
     FINAL_STATES,
@@ -117,6 +118,7 @@ __all__ = [
     "NumberRule",
     "Observer",
     "Outcome",
+    "Paid",
     "PaymentError",
     "PaymentResult",
     "PaymentService",
@@ -125,6 +127,7 @@ __all__ = [
     "PriceChange",
     "PriceRule",
     "Product",
+    "ProductMargin",
     "ProductOff",
     "Reason",
     "Resolution",
@@ -140,7 +143,10 @@ __all__ = [
     "User",
     "Verdict",
     "WalletEntry",
+    "held",
     "is_busy",
     "make_biller",
+    "margins",
+    "paid",
     "subject_of",
 ]

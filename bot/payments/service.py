@@ -35,6 +35,7 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
+from bot.payments.figures import ProductMargin, margins
 from bot.payments.follow_up import StatusFollower, next_check_after
 from bot.payments.limits import InquiryLimiter
 from bot.payments.models import (
@@ -592,6 +593,11 @@ class PaymentService:
     def stats(self, day: date | None = None) -> Stats:
         """Payments started on `day` (Asia/Jakarta; today by default) and how they ended."""
         return self._day(day, None)[0]
+
+    def margins(self, day: date | None = None) -> list[ProductMargin]:
+        """The operator's margin per product of the payments started on `day` that succeeded
+        (bot/payments/figures.py: what the users paid minus the biller's cost, else the bill)."""
+        return margins(self._day(day, None)[1])
 
     def report(self, user_id: int, day: date | None = None) -> tuple[Stats, list[Transaction]]:
         """One user's payments started on `day` (Asia/Jakarta; today by default): the reseller's

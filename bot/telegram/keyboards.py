@@ -32,8 +32,45 @@ def categories(lang: str, keys: list[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def products(lang: str, items: list[Product]) -> InlineKeyboardMarkup:
-    rows = [[_b(p.name, callbacks.product(p.code))] for p in items]
+PAGE_SIZE = 8  # product buttons on one page of a category (PDAM has some twenty regions)
+
+
+def buttonable(items: list[Product]) -> list[Product]:
+    """The products that can be a button (callbacks.is_product_button), in their order."""
+    return [p for p in items if callbacks.is_product_button(p.code)]
+
+
+def page_count(items: list[Product]) -> int:
+    return max(1, -(-len(items) // PAGE_SIZE))
+
+
+def page_of(items: list[Product], code: str) -> int:
+    """The page that shows product `code` (the first page when it is not there)."""
+    codes = [p.code.upper() for p in items]
+    return codes.index(code.upper()) // PAGE_SIZE if code.upper() in codes else 0
+
+
+def products(lang: str, items: list[Product], category: str = "", page: int = 0) -> InlineKeyboardMarkup:
+    """One page of a category's products (all of them when they fit one), « / » between pages."""
+    pages = page_count(items)
+    page = min(max(page, 0), pages - 1)
+    start = page * PAGE_SIZE
+    rows = [[_b(p.name, callbacks.product(p.code))] for p in items[start : start + PAGE_SIZE]]
+    nav = []
+    if page > 0:
+        nav.append(_b(t(lang, "btn_prev"), callbacks.product_page(category, page - 1)))
+    if page < pages - 1:
+        nav.append(_b(t(lang, "btn_next"), callbacks.product_page(category, page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append(_back_and_cancel(lang))
+    return InlineKeyboardMarkup(rows)
+
+
+def found(lang: str, items: list[Product], category: str) -> InlineKeyboardMarkup:
+    """What a typed name found (at most a page of it), then the way back to the whole list."""
+    rows = [[_b(p.name, callbacks.product(p.code))] for p in items[:PAGE_SIZE]]
+    rows.append([_b(t(lang, "btn_all_products"), callbacks.product_page(category, 0))])
     rows.append(_back_and_cancel(lang))
     return InlineKeyboardMarkup(rows)
 

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.payments import Deposit, Resolution, Stats, Transaction, TxState, WalletEntry
+from bot.payments import (
+    Deposit,
+    ProductMargin,
+    Resolution,
+    Stats,
+    Transaction,
+    TxState,
+    WalletEntry,
+    held,
+    paid,
+)
 from bot.telegram.render import age_text, jakarta_time, reason_text, rupiah, state_text, tx_line, wallet_line
 from bot.telegram.texts import Raw, t
 
 PENDING_SHOWN = 25  # /pending lines in one message
-REPORT_SHOWN = 40  # LAP lines in one message
+MARGINS_SHOWN = 20  # /stats: products with a margin line, the largest margins first
+REPORT_SHOWN = 25  # LAP lines in one message (the latest; each up to ~150 characters)
 
 
 def wallet_text(lang: str, balance: int, entries: list[WalletEntry]) -> str:
@@ -58,10 +69,12 @@ def customer_status_text(lang: str, number: str, txs: list[Transaction]) -> str:
 
 
 def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
-    """LAP: a reseller's payments of a day, figures first, then the latest lines."""
+    """LAP: a reseller's payments of a day, figures first (what they paid: the bills + the markup
+    that applied to them = what was debited), then the latest lines, each with the same sum."""
     label = datetime.fromisoformat(stats.day).strftime("%d/%m/%Y")
     if not txs:
         return t(lang, "r_report_none", day=label)
+    done, waiting = paid(txs), held(txs)
     lines = [
         t(
             lang,
@@ -72,8 +85,17 @@ def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
             volume=rupiah(stats.volume),
             pending=stats.pending,
             failed=stats.failed,
-        )
+        ),
+        t(
+            lang,
+            "r_report_paid",
+            bill=rupiah(done.bill),
+            markup=rupiah(done.markup),
+            amount=rupiah(done.amount),
+        ),
     ]
+    if waiting.count:
+        lines.append(t(lang, "r_report_held", amount=rupiah(waiting.amount), count=waiting.count))
     shown = txs[-REPORT_SHOWN:]  # the latest, oldest first
     if len(txs) > len(shown):
         lines.append(t(lang, "r_report_more", more=len(txs) - len(shown)))
@@ -85,6 +107,8 @@ def day_report(lang: str, stats: Stats, txs: list[Transaction]) -> str:
             ref=tx.ref_id,
             product=tx.product_code,
             number=tx.customer_number,
+            bill=rupiah(tx.bill_total),
+            markup=rupiah(tx.markup),
             amount=rupiah(tx.amount),
             state=state_text(lang, tx.state),
         )
@@ -111,9 +135,10 @@ def resolution_text(lang: str, done: Resolution) -> str:
     )
 
 
-def stats_text(lang: str, s: Stats) -> str:
-    """/stats: the day's figures for the operator."""
-    return t(
+def stats_text(lang: str, s: Stats, margins: list[ProductMargin] | None = None) -> str:
+    """/stats: the day's figures for the operator, then the margin per product (from the core's
+    figures), each saying whether it counts the biller's cost or the bill total."""
+    text = t(
         lang,
         "stats",
         day=s.day,
@@ -124,6 +149,29 @@ def stats_text(lang: str, s: Stats) -> str:
         volume=rupiah(s.volume),
         profit=rupiah(s.profit),
     )
+    if margins is None:
+        return text
+    if not margins:
+        return "\n".join([text, t(lang, "stats_margin_none")])
+    shown = margins[:MARGINS_SHOWN]
+    lines = [text, t(lang, "stats_margin_title")]
+    lines += [
+        t(
+            lang,
+            "stats_margin_line",
+            code=m.product_code,
+            name=m.product_name,
+            count=m.count,
+            paid=rupiah(m.paid),
+            taken=rupiah(m.taken),
+            margin=rupiah(m.margin),
+            basis=Raw(t(lang, f"stats_basis_{m.basis}", by_cost=m.by_cost, count=m.count)),
+        )
+        for m in shown
+    ]
+    if len(margins) > len(shown):
+        lines.append(t(lang, "stats_margin_more", more=len(margins) - len(shown)))
+    return "\n".join(lines)
 
 
 def deposit_text(lang: str, deposit: Deposit | None) -> str:

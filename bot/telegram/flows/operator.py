@@ -149,7 +149,8 @@ async def deposit(update: Update, context: LoketContext) -> None:
 
 
 async def stats(update: Update, context: LoketContext) -> None:
-    await context.reply(reports.stats_text(context.lang, context.service.stats()))
+    service = context.service
+    await context.reply(reports.stats_text(context.lang, service.stats(), service.margins()))
 
 
 async def pending(update: Update, context: LoketContext) -> None:

@@ -46,6 +46,21 @@ ID: dict[str, str] = {
     "catalogue_missing": "Tanpa kode biller: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES salah: {items}",
     "catalogue_static": "Biller ini tidak punya daftar produk untuk dimuat.",
+    "choose_product_page": "Pilih produk <b>{category}</b> (halaman {page} dari {pages}),\n"
+    "atau ketik sebagian namanya untuk mencari.",
+    "search_found": "Produk <b>{category}</b> yang cocok dengan “{query}” ({count}):",
+    "search_more": "{more} lainnya tidak tampil: ketik nama lebih lengkap.",
+    "search_none": "Tidak ada produk <b>{category}</b> yang cocok dengan “{query}”. "
+    "Ketik bagian nama yang lain, atau pilih dari daftar.",
+    "btn_all_products": "☰ Semua produk",
+    "stats_margin_title": "<b>Margin per produk</b> (dibayar pengguna − diambil biller):",
+    "stats_margin_none": "Margin per produk: belum ada pembayaran sukses.",
+    "stats_margin_line": "<code>{code}</code> {name} ×{count}: dibayar {paid} − biller {taken} = "
+    "<b>{margin}</b> {basis}",
+    "stats_margin_more": "(… {more} produk lain dengan margin lebih kecil)",
+    "stats_basis_cost": "(biaya dari biller)",
+    "stats_basis_bill": "(dari total tagihan: biller tidak menyebut biayanya)",
+    "stats_basis_mixed": "(biaya biller {by_cost} dari {count}, selebihnya total tagihan)",
 }
 
 EN: dict[str, str] = {
@@ -91,4 +106,19 @@ EN: dict[str, str] = {
     "catalogue_missing": "Without a biller code: {codes}",
     "catalogue_bad_override": "AYOCONNECT_PRODUCT_CODES is wrong: {items}",
     "catalogue_static": "This biller has no product list to load.",
+    "choose_product_page": "Choose a <b>{category}</b> product (page {page} of {pages}),\n"
+    "or type part of its name to search.",
+    "search_found": "<b>{category}</b> products matching “{query}” ({count}):",
+    "search_more": "{more} more not shown: type more of the name.",
+    "search_none": "No <b>{category}</b> product matches “{query}”. "
+    "Type another part of the name, or pick from the list.",
+    "btn_all_products": "☰ All products",
+    "stats_margin_title": "<b>Margin per product</b> (paid by the users − taken by the biller):",
+    "stats_margin_none": "Margin per product: no successful payment yet.",
+    "stats_margin_line": "<code>{code}</code> {name} ×{count}: paid {paid} − biller {taken} = "
+    "<b>{margin}</b> {basis}",
+    "stats_margin_more": "(… {more} more products with a smaller margin)",
+    "stats_basis_cost": "(the biller's cost)",
+    "stats_basis_bill": "(from the bill total: the biller did not tell its cost)",
+    "stats_basis_mixed": "(the biller's cost for {by_cost} of {count}, the bill total for the rest)",
 }

@@ -124,7 +124,9 @@ TEXTS: dict[str, str] = {
     "r_balance_only": "Wallet {balance}",
     "r_report_title": "<b>Report {day}</b>: {count} transactions, {success} succeeded ({volume}), "
     "{pending} processing, {failed} failed",
-    "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
+    "r_report_paid": "You paid (succeeded): bills {bill} + service fee {markup} = <b>{amount}</b>",
+    "r_report_held": "Still processing: {amount} debited ({count} transactions, refunded if they fail)",
+    "r_report_line": "{time} <code>{ref}</code> {product} {number}: {bill} + {markup} = {amount} {state}",
     "r_report_more": "(… {more} earlier transactions not shown)",
     "r_report_none": "No transactions on {day}.",
     "r_report_range": "The report's day must be between {first} and {last}.",

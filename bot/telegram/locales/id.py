@@ -127,7 +127,9 @@ TEXTS: dict[str, str] = {
     "r_balance_only": "Saldo {balance}",
     "r_report_title": "<b>Laporan {day}</b>: {count} transaksi, sukses {success} ({volume}), "
     "diproses {pending}, gagal {failed}",
-    "r_report_line": "{time} <code>{ref}</code> {product} {number} {amount} {state}",
+    "r_report_paid": "Anda bayar (sukses): tagihan {bill} + biaya layanan {markup} = <b>{amount}</b>",
+    "r_report_held": "Masih diproses: {amount} terpotong ({count} transaksi, dikembalikan bila gagal)",
+    "r_report_line": "{time} <code>{ref}</code> {product} {number}: {bill} + {markup} = {amount} {state}",
     "r_report_more": "(… {more} transaksi sebelumnya tidak ditampilkan)",
     "r_report_none": "Tidak ada transaksi pada {day}.",
     "r_report_range": "Tanggal laporan harus antara {first} dan {last}.",
