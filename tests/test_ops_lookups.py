@@ -85,9 +85,9 @@ async def test_stats_for_any_day_with_its_products_and_resellers(tmp_path) -> No
         await admin.says("/stats 30/11/2026")
         text = admin.last()["text"]
         assert text.startswith("<b>Statistics 2026-11-30</b>\nTransactions: 3\nSuccess: 3\n")
-        assert (
-            "<b>By product</b>" in text and "\nPLNPOSTPAID: 2, 2, " in text and "\nTELKOMPSTN: 1, 1, " in text
-        )
+        margins = text.split("<b>Margin per product</b>")[1].split("<b>By reseller</b>")[0]
+        assert "<code>PLNPOSTPAID</code> " in margins and " ×2: paid " in margins
+        assert "<code>TELKOMPSTN</code> " in margins and " ×1: paid " in margins
         by_reseller = text.split("<b>By reseller</b>")[1]
         assert f"\n{OTHER}: 2, 2, " in by_reseller and str(CUSTOMER) not in by_reseller
         await admin.says("/stats 01/12/2026")

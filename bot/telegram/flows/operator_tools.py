@@ -1,5 +1,6 @@
 """Operators looking things up: `/user <id>`, `/saldo <id>`, `/history <id>` (one user's name,
-role, wallet and payments) and `/stats [DD/MM/YYYY]` (any day, per product and per reseller).
+role, wallet and payments) and `/stats [DD/MM/YYYY]` (any day: the figures and margin per
+product of operator.py's /stats, and per reseller).
 
 Registered before `account.py` for ADMIN_IDS only: an operator's `/saldo` or `/history` without
 an id is their own, as for anyone (account.py answers it); with an id it is that user's. A user
@@ -109,20 +110,18 @@ def _breakdown(lang: str, title: str, groups: dict[str, list[Transaction]]) -> l
 
 
 def stats_text(context: LoketContext, day: date) -> str:
+    """The day's figures and margin per product (reports.stats_text, as operator.py shows
+    today's), then the same day per reseller."""
     lang, service = context.lang, context.service
-    txs = transactions(service.ledger, day, day)
-    by_product: dict[str, list[Transaction]] = defaultdict(list)
     by_reseller: dict[str, list[Transaction]] = defaultdict(list)
     roles: dict[int, Role | None] = {}
-    for tx in txs:
-        by_product[tx.product_code].append(tx)
+    for tx in transactions(service.ledger, day, day):
         if tx.user_id not in roles:
             found = service.get_user(tx.user_id)
             roles[tx.user_id] = found.role if found is not None else None
         if roles[tx.user_id] is Role.RESELLER:
             by_reseller[str(tx.user_id)].append(tx)
-    lines = [reports.stats_text(lang, service.stats(day))]
-    lines += _breakdown(lang, "stats_by_product", by_product)
+    lines = [reports.stats_text(lang, service.stats(day), service.margins(day))]
     lines += _breakdown(lang, "stats_by_reseller", by_reseller)
     return "\n".join(lines)
 

@@ -309,7 +309,6 @@ TEXTS: dict[str, str] = {
     "user_card": "<b>User {user_id}</b>: {name}\nRole: {role}, language: {lang_name}\n"
     "Balance: <b>{balance}</b>\n"
     "Last transactions:",
-    "stats_by_product": "<b>By product</b> (transactions, success, volume, profit):",
     "stats_by_reseller": "<b>By reseller</b> (transactions, success, volume, profit):",
     "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }

@@ -309,7 +309,6 @@ TEXTS: dict[str, str] = {
     "user_card": "<b>Pengguna {user_id}</b>: {name}\nPeran: {role}, bahasa: {lang_name}\n"
     "Saldo: <b>{balance}</b>\n"
     "Transaksi terakhir:",
-    "stats_by_product": "<b>Per produk</b> (transaksi, sukses, volume, laba):",
     "stats_by_reseller": "<b>Per reseller</b> (transaksi, sukses, volume, laba):",
     "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }
