@@ -28,9 +28,9 @@ from bot.billers.base import (
     UnknownProduct,
 )
 from bot.config import Settings
+from bot.payments.ledger import Ledger
 from bot.payments.service import PaymentService
 from storage.db import open_database
-from storage.ledger import Ledger
 
 ADMIN = 1
 USER = 42

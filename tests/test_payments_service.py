@@ -17,10 +17,10 @@ from bot.payments.errors import (
     NotPayable,
     TransactionNotFound,
 )
+from bot.payments.ledger import Ledger
 from bot.payments.models import Deposit, EntryKind, Role, TxState
 from bot.payments.service import PaymentService, _utcnow, new_ref_id
 from storage.db import open_database
-from storage.ledger import Ledger
 from tests.core_fakes import (
     ADMIN,
     NO_BILL_NUMBER,

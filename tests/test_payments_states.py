@@ -11,10 +11,10 @@ import pytest
 from bot.billers.base import Bill
 from bot.payments.errors import IllegalTransition
 from bot.payments.follow_up import next_check_after, next_check_at
+from bot.payments.ledger import Ledger
 from bot.payments.models import TRANSITIONS, EntryKind, Role, Transaction, TxState
 from bot.payments.states import transition
 from storage.db import open_database
-from storage.ledger import Ledger
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 LEGAL = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]

@@ -1,4 +1,4 @@
-"""storage.db and storage.ledger: migrations, pragmas and the append-only rules in the database."""
+"""storage.db and bot.payments.ledger: migrations, pragmas and the append-only rules in the database."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.payments.ledger import Ledger
 from bot.payments.models import TRANSITIONS, EntryKind, TxState
 from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
-from storage.ledger import Ledger
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 

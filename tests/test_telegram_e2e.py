@@ -133,10 +133,10 @@ class _StatusWaits:
 @pytest.mark.e2e
 async def test_a_slow_biller_at_start_up_does_not_hold_the_chat(tmp_path: Path) -> None:
     from bot.billers import make_biller
+    from bot.payments.ledger import Ledger
     from bot.payments.models import TxState
     from bot.payments.service import PaymentService
     from storage.db import open_database
-    from storage.ledger import Ledger
 
     async with BotApiEmulator(TOKEN, webchat=False) as tg:
         settings = make_settings(tmp_path, TELEGRAM_BASE_URL=tg.base_url, SANDBOX_PENDING_CHECKS="0")

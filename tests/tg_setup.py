@@ -9,11 +9,11 @@ from typing import Any
 
 from bot.billers import make_biller
 from bot.config import Settings
+from bot.payments.ledger import Ledger
 from bot.payments.service import PaymentService
 from bot.telegram.app import build_application
 from bot.telegram.ratelimit import LoketRateLimiter
 from storage.db import open_database
-from storage.ledger import Ledger
 from storage.persistence import SQLitePersistence
 from tests.tg_double import TOKEN, Chat, FakeBotAPI
 

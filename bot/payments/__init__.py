@@ -4,14 +4,11 @@ The chat imports from here only, never from `bot.billers`: the core's service, m
 errors, and the biller types the core speaks in (a product and its number rule, a bill, a
 payment result, why an inquiry was refused). docs/core-contract.md describes the calls.
 
-`PaymentService` (and the observer and alarm callback types) are loaded on first use:
-`storage/ledger.py` imports the core's models, and the service imports the ledger, so loading
-the service here would make importing the ledger first a cycle.
+The ledger lives in the core (`bot/payments/ledger.py`); `storage/` keeps the schema, the
+migrations and the python-telegram-bot persistence, so no package imports the other back.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from bot.billers import make_biller
 from bot.billers.base import (
@@ -70,21 +67,8 @@ from bot.payments.prices import (
     subject_of,
 )
 from bot.payments.resolve import NOTE_MAX, NotResolvable, Resolution, ResolveNoteMissing, Verdict
+from bot.payments.service import Alarm, Observer, PaymentService
 from storage.db import is_busy
-
-if TYPE_CHECKING:
-    from bot.payments.service import Alarm, Observer, PaymentService
-
-_SERVICE_NAMES = frozenset({"Alarm", "Observer", "PaymentService"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _SERVICE_NAMES:
-        from bot.payments import service
-
-        return getattr(service, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "ALL",

@@ -37,6 +37,7 @@ from bot.payments.errors import (
 )
 from bot.payments.figures import ProductMargin, margins
 from bot.payments.follow_up import StatusFollower, next_check_after
+from bot.payments.ledger import Ledger
 from bot.payments.limits import InquiryLimiter
 from bot.payments.models import (
     MAX_RUPIAH,
@@ -56,7 +57,6 @@ from bot.payments.resolve import Resolution
 from bot.payments.resolve import resolve as resolve_payment
 from bot.payments.states import transition
 from storage.db import when_free
-from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.billers.base import PaymentResult
 from bot.payments.errors import IllegalTransition
+from bot.payments.ledger import Ledger
 from bot.payments.models import FINAL_STATES, TRANSITIONS, Transaction, TxState
-from storage.ledger import Ledger
 
 
 def can_move(from_state: TxState, to_state: TxState) -> bool:

@@ -159,7 +159,7 @@ class BotRunner:
         )
         if self.service is None:
             from bot.payments import PaymentService, make_biller
-            from storage.ledger import Ledger
+            from bot.payments.ledger import Ledger
 
             if self.biller is None:
                 self.biller = make_biller(self.settings)
