@@ -625,11 +625,11 @@ def migrate(db: sqlite_utils.Database, target: int = LATEST_VERSION) -> int:
 
 def backup_before_migration(db: sqlite_utils.Database, path: str | Path) -> Path | None:
     """An existing database whose schema is about to change is first copied, verified, beside
-    it: `<database>.before-v<new>-<UTC time>` (bot/ops/backup.py). None when nothing changes."""
+    it: `<database>.before-v<new>-<UTC time>` (storage/backup.py). None when nothing changes."""
     version = schema_version(db)
     if version == 0 or version >= LATEST_VERSION:
         return None
-    from bot.ops.backup import backup  # stdlib only; imported here to keep storage's imports light
+    from storage.backup import backup  # imported here: storage.backup imports this module
 
     path = Path(path).absolute()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -659,7 +659,7 @@ def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
     `busy_timeout_ms`. A file that cannot be used (a folder, not a database, damaged,
     read-only…) raises DatabaseUnusable with one line naming it; the file is left as it was. An
     existing database is backed up before a migration changes its schema."""
-    from bot.ops.backup import BackupError  # stdlib only
+    from storage.backup import BackupError  # imported here: storage.backup imports this module
 
     path = Path(path)
     db = None

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.billers import make_biller
 from bot.config import load_settings
+from bot.payments.ledger import Ledger
 from bot.payments.service import PaymentService
 from storage.db import open_database
-from storage.ledger import Ledger
 
 ADMIN, USER = 1, 42
 

@@ -1,4 +1,4 @@
-"""`python -m bot backup|restore` and the backup before a migration (bot/ops/backup.py), run as
+"""`python -m bot backup|restore` and the backup before a migration (storage/backup.py), run as
 the operator runs them: real processes on a real database, the bot's payments going on."""
 
 from __future__ import annotations

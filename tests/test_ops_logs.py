@@ -1,4 +1,4 @@
-"""Logs an operator can read or collect (bot/logs.py, storage/ledger.py): LOG_FORMAT=json is one
+"""Logs an operator can read or collect (bot/logs.py, bot/payments/ledger.py): LOG_FORMAT=json is one
 JSON object per line with secrets masked, and every wallet change and payment state change is
 one line with its ref, written only once it is committed."""
 
@@ -14,10 +14,10 @@ import pytest
 
 from bot.billers import make_biller
 from bot.logs import setup_logging
+from bot.payments.ledger import Ledger
 from bot.payments.models import EntryKind, Role
 from bot.payments.service import PaymentService
 from storage.db import open_database
-from storage.ledger import Ledger
 from tests.tg_setup import ADMIN, CUSTOMER, make_settings, utc
 
 SECRET = "iak-key-5ecret-0987"

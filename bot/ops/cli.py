@@ -25,7 +25,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ops.backup import BackupError, backup, restore
+    from storage.backup import BackupError, backup, restore
 
     db_path = Path(settings.database_path).absolute()
     if command == "export":
@@ -52,7 +52,7 @@ def _export(args: argparse.Namespace, db_path: Path) -> int:
     import sqlite_utils
 
     from bot.ops.export import MAX_DAYS, RangeError, check_range, parse_day, transactions_csv, wallet_csv
-    from storage.ledger import Ledger
+    from bot.payments.ledger import Ledger
 
     try:
         first = parse_day(args.first)
