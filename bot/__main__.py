@@ -1,4 +1,4 @@
-"""Loket's command line: `python -m bot [run|demo|sandbox]`.
+"""Loket's command line: `python -m bot [run|demo|sandbox|backup|restore|export]`.
 
 `run` (the default) starts the Telegram bot, `demo` a local playground that needs no token
 or account, `sandbox` serves the built-in sandbox biller on a port for use from outside, and
@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Loket: a Telegram bill-payment counter (loket PPOB) for Indonesian postpaid bills.",
         epilog="Settings come from the environment or .env; see .env.example.",
     )
+    from bot import __version__
+
+    parser.add_argument("--version", action="version", version=f"loket {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (default; long polling, or webhook if WEBHOOK_URL)")
     demo = sub.add_parser("demo", help="local playground: Bot API emulator, web chat, sandbox biller")
@@ -34,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--host", default="127.0.0.1")
     gateway.add_argument("--port", type=int, default=8091)
     gateway.add_argument("--notify-url", default="", help="where notifications go when a charge names none")
+    from bot.ops import cli as ops_cli
+
+    ops_cli.add_commands(sub)
     return parser
 
 
@@ -50,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
 
+    if command in ("backup", "restore", "export"):
+        from bot.ops import cli as ops_cli
+
+        return ops_cli.run(command, args, settings)
     if command == "sandbox":
         from bot.billers.sandbox import serve
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     # bills one user may look up in a sliding minute / hour (operators: no limit); 0 = no limit
     inquiry_limit_per_minute: int = Field(30, alias="INQUIRY_LIMIT_PER_MINUTE", ge=0)
     inquiry_limit_per_hour: int = Field(300, alias="INQUIRY_LIMIT_PER_HOUR", ge=0)
+    # a /topup of more than this many rupiah waits for the operator's confirming tap
+    topup_confirm_above: int = Field(1_000_000, alias="TOPUP_CONFIRM_ABOVE", ge=0)
+    # a verified backup every day at 03:00 WIB into this folder (empty: none), keeping the newest N
+    backup_dir: Path | None = Field(None, alias="BACKUP_DIR")
+    backup_keep: int = Field(14, alias="BACKUP_KEEP", ge=1)
+    # operators are told when a biller answer reports the deposit below this (0: not watched)
+    deposit_alert_below: int = Field(0, alias="DEPOSIT_ALERT_BELOW", ge=0)
+    # operators are told when the biller has answered nothing for this many minutes
+    biller_silent_minutes: int = Field(5, alias="BILLER_SILENT_MINUTES", ge=1)
 
     # -- money in: QRIS by a payment gateway, deposit tickets (bot/gateways, bot/moneyin) -----------
     payment_gateway: GatewayName = Field(GatewayName.NONE, alias="PAYMENT_GATEWAY")
@@ -133,8 +142,11 @@ class Settings(BaseSettings):
     demo_wallet: int = Field(2_000_000, alias="DEMO_WALLET", ge=0)
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
 
-    @field_validator("markup", "demo_wallet", "qris_fee", mode="before")
+    @field_validator(
+        "markup", "demo_wallet", "qris_fee", "topup_confirm_above", "deposit_alert_below", mode="before"
+    )
     @classmethod
     def _whole_rupiah(cls, value: object) -> object:
         """Money settings are whole rupiah: '1500' is fine, '1500.5' or '1,5' is refused."""
@@ -168,6 +180,11 @@ class Settings(BaseSettings):
             return int(text)
         return value
 
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _optional_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("ayoconnect_product_codes", mode="before")
     @classmethod
     def _product_codes(cls, value: object) -> dict[str, str]:
@@ -200,6 +217,11 @@ class Settings(BaseSettings):
         if not intervals or any(i <= 0 for i in intervals):
             raise ValueError("must list positive seconds, e.g. 5,15,30")
         return intervals
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("biller", "payment_gateway", mode="before")
     @classmethod

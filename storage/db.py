@@ -810,6 +810,24 @@ def migrate(db: sqlite_utils.Database, target: int = LATEST_VERSION) -> int:
     return schema_version(db)
 
 
+def backup_before_migration(db: sqlite_utils.Database, path: str | Path) -> Path | None:
+    """An existing database whose schema is about to change is first copied, verified, beside
+    it: `<database>.before-v<new>-<UTC time>` (storage/backup.py). None when nothing changes."""
+    version = schema_version(db)
+    if version == 0 or version >= LATEST_VERSION:
+        return None
+    from storage.backup import backup  # imported here: storage.backup imports this module
+
+    path = Path(path).absolute()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest = path.with_name(f"{path.name}.before-v{LATEST_VERSION}-{stamp}")
+    backup(path, dest)
+    logging.getLogger(__name__).warning(
+        "database schema v%d is upgraded to v%d; a backup was taken first: %s", version, LATEST_VERSION, dest
+    )
+    return dest
+
+
 def _check_writable(db: sqlite_utils.Database) -> None:
     """SQLite opens a file it may not write read-only without a word, and migrations already
     applied write nothing: try one write, rolled back, so a read-only file is found at start-up
@@ -826,11 +844,15 @@ def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
 
     Migrations wait up to BUSY_TIMEOUT_MS for a lock; the connection returned waits
     `busy_timeout_ms`. A file that cannot be used (a folder, not a database, damaged,
-    read-only…) raises DatabaseUnusable with one line naming it; the file is left as it was."""
+    read-only…) raises DatabaseUnusable with one line naming it; the file is left as it was. An
+    existing database is backed up before a migration changes its schema."""
+    from storage.backup import BackupError  # imported here: storage.backup imports this module
+
     path = Path(path)
     db = None
     try:
         db = connect(path, max(busy_timeout_ms, BUSY_TIMEOUT_MS))
+        backup_before_migration(db, path)  # an existing database is copied before its schema changes
         migrate(db)
         _check_writable(db)
         set_busy_timeout(db, busy_timeout_ms)
@@ -838,5 +860,10 @@ def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> s
         if db is not None:
             db.conn.close()
         raise DatabaseUnusable(describe(path, error)) from None
+    except BackupError as error:  # not upgraded without its backup
+        if db is not None:
+            db.conn.close()
+        why = f"{path}: not upgraded, the backup before the upgrade failed: {error}"
+        raise DatabaseUnusable(why) from None
     _warn_if_readable(path)
     return db

@@ -76,6 +76,7 @@ async def stack(tmp_path):
     env = bot_env(
         tmp_path, emulator.base_url, url,
         ADMIN_IDS=str(OPERATOR), STATUS_POLL_INTERVALS="1,1,1,1,1,1,1,1", PTB_TIMEDELTA="1",
+        TOPUP_CONFIRM_ABOVE=str(START_WALLET),  # top_up() is one line (the tap: test_ops_topup_confirm)
     )
     bot = await start_bot(tmp_path, env)
     stack = Stack(tmp_path, emulator, sandbox, url, env, bot)

@@ -39,6 +39,7 @@ class FakeBotAPI(BaseRequest):
         self.gone: set[int] = set()  # message ids whose edit must fail ("message to edit not found")
         self.down = False  # Telegram answers every send and edit with 502 Bad Gateway
         self.blocked: set[int] = set()  # chats whose user blocked the bot (403 Forbidden)
+        self.no_files = False  # sendDocument is refused (400), as the demo's emulator does
         self.changed = asyncio.Event()
 
     @property
@@ -138,6 +139,17 @@ class FakeBotAPI(BaseRequest):
             (int(params["chat_id"]), int(params["message_id"])), {}
         ):
             return self._error(400, "Bad Request: there is no text in the message to edit")
+        elif endpoint == "sendDocument" and self.no_files:
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: method is not supported"}
+            return 400, json.dumps(body).encode()
+        elif endpoint == "sendDocument":  # the file's bytes are kept in the call, under "_files"
+            files = request_data.multipart_data if request_data is not None else {}
+            params["_files"] = {name: part[1] for name, part in (files or {}).items()}
+            chat_id = int(params["chat_id"])
+            result = self._message(chat_id, params)
+            result["document"] = {"file_id": f"doc{result['message_id']}", "file_unique_id": "u"}
+            result["caption"] = params.get("caption", "")
+            self.messages[(chat_id, result["message_id"])] = result
         elif endpoint == "editMessageText":
             chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
             old = self.messages.get((chat_id, message_id))

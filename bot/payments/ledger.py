@@ -10,6 +10,7 @@ with a fixed width, so they sort and compare as text.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -68,23 +69,41 @@ def _entry(row: dict[str, Any]) -> WalletEntry:
     return WalletEntry.model_validate(data)
 
 
+log = logging.getLogger("loket.ledger")
+
+
 class Ledger:
     """Loket's records over one `sqlite_utils.Database` from `storage.db.open_database`."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._said: list[tuple[Any, ...]] | None = None  # log lines waiting for the COMMIT
 
     # -- transactions (the SQL kind) ------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE … COMMIT; any exception (even a BaseException) rolls back."""
+        """BEGIN IMMEDIATE … COMMIT; any exception (even a BaseException) rolls back. The wallet
+        and payment lines of the log are written after the COMMIT, never for a rolled-back change."""
         self.db.execute("BEGIN IMMEDIATE")
+        self._said = []
         try:
             yield
         except BaseException:
+            self._said = None
             self.db.execute("ROLLBACK")
             raise
+        said, self._said = self._said, None
         self.db.execute("COMMIT")
+        for line in said:
+            log.info(*line)
+
+    def _say(self, *line: Any) -> None:
+        """One log line per wallet change and payment state change, with its ref (no secrets:
+        ids, amounts, states and the provider's code only)."""
+        if self._said is not None:
+            self._said.append(line)
+        else:
+            log.info(*line)
 
     def _one(self, sql: str, params: list[Any] | dict[str, Any]) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
@@ -140,6 +159,10 @@ class Ledger:
             " balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [user_id, kind.value, amount, ref_id, actor_id, reason, ts(now), balance_after],
         )
+        self._say(
+            "wallet user=%s %s %+d balance=%d ref=%s by=%s",
+            user_id, kind.value, amount, balance_after, ref_id or "-", "-" if actor_id is None else actor_id,
+        )  # fmt: skip
         return WalletEntry(
             entry_id=int(cursor.lastrowid or 0),
             user_id=user_id,
@@ -322,6 +345,11 @@ class Ledger:
                 ts(now),
             ],
         )
+        self._say(
+            "payment ref=%s %s -> %s cause=%s reason=%s code=%s",
+            ref_id, from_state.value if from_state else "-", to_state.value, cause, reason or "-",
+            (result.provider_code if result else "") or "-",
+        )  # fmt: skip
 
     def events(self, ref_id: str) -> list[TransactionEvent]:
         rows = self.db.query("SELECT * FROM transaction_events WHERE ref_id = ? ORDER BY event_id", [ref_id])

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -24,11 +25,25 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.moneyin import MoneyIn
 from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
+from bot.ops.startup import summary as startup_summary
 from bot.payments import Biller, CatalogueSync, PaymentService
+from bot.telegram import ops_jobs
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.context import Loket, LoketApplication, LoketContext
 from bot.telegram.errors import on_error
-from bot.telegram.flows import account, bill, catalogue_admin, fallback, guided, moneyin, operator, reseller
+from bot.telegram.flows import (
+    account,
+    bill,
+    catalogue_admin,
+    exports,
+    fallback,
+    guided,
+    maintenance,
+    moneyin,
+    operator,
+    operator_tools,
+    reseller,
+)
 from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
@@ -81,6 +96,8 @@ def build_application(
     assert isinstance(application, LoketApplication)
     processor.application = application
     register(application, settings.admin_ids)
+    ops_jobs.schedule(application)
+    ops_jobs.watch_biller(application)  # the biller's refusals, silences, low deposit: to operators
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
@@ -96,11 +113,15 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     """Every room's handlers, in one group: the first that takes an update handles it, so the
     guided conversation comes first and `fallback` (what no room took) last."""
     application.add_handlers(guided.handlers())
+    application.add_handlers(operator_tools.handlers(admin_ids))  # an operator's /saldo <id> first
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
     application.add_handlers(moneyin.handlers(admin_ids))
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(catalogue_admin.handlers(admin_ids))
+    application.add_handlers(exports.handlers(admin_ids))
+    application.add_handlers(ops_jobs.handlers(admin_ids))
+    application.add_handlers(maintenance.handlers(admin_ids))
     application.add_handlers(reseller.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(on_error)
@@ -141,6 +162,7 @@ class BotRunner:
         from storage.db import lock_database, open_database
         from storage.persistence import SQLitePersistence
 
+        created = not Path(self.settings.database_path).exists()  # for the start-up summary
         # One bot per database (DatabaseInUse otherwise): the pay-at-most-once guard for a
         # payment whose answer is still on its way lives in this process's memory.
         self._lock = lock_database(self.settings.database_path)
@@ -183,8 +205,12 @@ class BotRunner:
                 drop_pending_updates=False,
             )
         else:
-            await app.updater.start_polling(drop_pending_updates=False)
+            await app.updater.start_polling(
+                drop_pending_updates=False,
+                error_callback=lambda error: ops_jobs.telegram_failed(app, error),  # one line per outage
+            )
         await app.start()
+        log.info(startup_summary(self.settings, created=created))
         # Pending payments are resumed beside the chat, not before it: with the biller slow or
         # down, each status call may take BILLER_TIMEOUT, and customers must not wait for that.
         self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")

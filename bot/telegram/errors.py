@@ -6,7 +6,7 @@ import contextlib
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.payments import is_busy
 from bot.telegram.context import LoketContext
@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: LoketContext) -> None:
     """Log the failure (secrets are masked by bot/logs.py) and tell the user something went wrong,
     in their own language (the one they picked with /lang, else Telegram's)."""
+    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):  # unreachable
+        from bot.telegram.ops_jobs import telegram_failed
+
+        telegram_failed(context.application, context.error)  # type: ignore[arg-type]
+        return  # telling the user would need Telegram too
     busy = context.error is not None and is_busy(context.error)
     if busy:  # another program holds a lock on the database: nothing is wrong with the bot
         log.warning("database busy: the user is asked to try again")

@@ -83,6 +83,8 @@ async def show_status_overview(context: LoketContext) -> None:
 
 
 async def history(update: Update, context: LoketContext) -> None:
+    if context.args:  # answered, never silently read as /history (operators: flows/operator_tools.py)
+        await context.reply(t(context.lang, "takes_no_args", command="/history"))
     await show_history(context, 0, edit_query=None)
 
 
@@ -133,12 +135,15 @@ def receipt_for(context: LoketContext, ref: str) -> str:
 
 def wallet_text(context: LoketContext) -> str:
     service, user_id = context.service, context.user_id
-    return reports.wallet_text(
+    text = reports.wallet_text(
         context.lang, service.balance(user_id), service.statement(user_id, WALLET_SHOWN)
     )
+    return text + "\n" + t(context.lang, "your_id", user_id=user_id)  # operators need it to top up
 
 
 async def saldo(update: Update, context: LoketContext) -> None:
+    if context.args:  # answered, never silently read as /saldo (operators: flows/operator_tools.py)
+        await context.reply(t(context.lang, "takes_no_args", command="/saldo"))
     await context.reply(wallet_text(context))
 
 

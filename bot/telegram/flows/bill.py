@@ -38,6 +38,7 @@ from bot.payments import (
 )
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
+from bot.telegram.flows import maintenance
 from bot.telegram.flows.common import Handler, button
 from bot.telegram.messages import PROCESSING_AFTER, answer, edit, edit_or_send, keep_typing
 from bot.telegram.texts import t
@@ -59,6 +60,10 @@ async def inquire(
     number again (a wrong number keeps the customer in the number step).
     """
     lang = context.lang
+    closed = maintenance.refusal(context)  # /maintenance on: no new inquiry
+    if closed is not None:
+        await context.reply(closed)
+        return None, False
     chat = context.effective_chat
     assert chat is not None
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
@@ -133,6 +138,10 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         return
     if TxState(tx.state) is not TxState.INQUIRED:
         await answer_unpayable(query, lang, tx)
+        return
+    closed = maintenance.refusal(context)  # /maintenance on: no new payment; the bill stays
+    if closed is not None:
+        await answer(query, closed, show_alert=True)
         return
     await answer(query)
     message = query.message

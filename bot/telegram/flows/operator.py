@@ -29,6 +29,7 @@ from bot.payments import (
 )
 from bot.telegram import render, reports
 from bot.telegram.context import LoketContext
+from bot.telegram.flows import topup_confirm
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.grammar import AmountError, parse_amount, parse_signed_amount
 from bot.telegram.messages import HTML
@@ -92,6 +93,9 @@ async def _wallet_command(
     except AmountError as error:
         await context.reply(t(lang, "bad_amount", error=Raw(t(lang, f"amount_{error.kind}"))))
         return
+    if notice is not None and amount > context.settings.topup_confirm_above:  # a large top-up: tap first
+        await topup_confirm.ask(context, target, amount, " ".join(args[2:]))
+        return
     try:
         entry = apply(context.user_id, target, amount, " ".join(args[2:]))
     except InvalidAmount:  # the amount parsed, so only a balance going below zero is left
@@ -102,6 +106,10 @@ async def _wallet_command(
     await context.reply(t(lang, done, amount=render.rupiah(amount), user_id=target, balance=balance))
     if notice is not None:
         await _tell_user(context, target, notice, amount, entry.balance_after)
+
+
+async def tell_topup(context: LoketContext, user_id: int, amount: int, balance: int) -> None:
+    await _tell_user(context, user_id, "topup_notice", amount, balance)
 
 
 async def _tell_user(context: LoketContext, user_id: int, key: str, amount: int, balance: int) -> None:
@@ -185,4 +193,5 @@ def handlers(admin_ids: list[int]) -> list[Handler]:
         command("stats", stats, operators),
         command("pending", pending, operators),
         command("resolve", resolve, operators),
+        *topup_confirm.handlers(),
     ]

@@ -21,7 +21,9 @@ TEXTS: dict[str, str] = {
     "/adjust &lt;id&gt; &lt;+/-amount&gt; &lt;reason&gt; – correct a wallet\n"
     "/role &lt;id&gt; reseller|customer – mark a reseller\n"
     "/deposit – the deposit at the biller\n"
-    "/stats – today's figures\n"
+    "/stats [DD/MM/YYYY] – a day's figures, per product and per reseller\n"
+    "/user &lt;id&gt;, /saldo &lt;id&gt;, /history &lt;id&gt; – look a user up\n"
+    "/export [mutasi] &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] – payments or wallet entries as CSV\n"
     "/pending – transactions waiting for the biller\n"
     "/resolve &lt;ref&gt; success &lt;biller ref&gt; | failed &lt;reason&gt; – close a stuck "
     "payment (the biller is asked first)",
@@ -245,4 +247,70 @@ TEXTS: dict[str, str] = {
     "hint_pgas": "PGN (gas) customer ID, 8–16 digits",
     "hint_cbn": "CBN customer number, 6–12 digits",
     "hint_pdam": "PDAM connection number / customer ID, see your water bill",
+    # -- the operator's kit (flows/exports.py, flows/operator_tools.py) ----------------------------
+    "usage_export": "Usage: /export &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (payments) or "
+    "/export mutasi &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (wallet entries)",
+    "range_format": "Cannot read the date: write DD/MM/YYYY, e.g. 01/12/2026.",
+    "range_order": "The last day is before the first.",
+    "range_too_long": "At most {most} days per export.",
+    "export_payments": "Payments {days} (WIB): {rows} rows.",
+    "export_wallet": "Wallet entries {days} (WIB): {rows} rows.",
+    "role_operator": "operator",
+    "wallet_of": "👛 Wallet of user {user_id}: <b>{amount}</b>",
+    "topup_confirm": "Top up <b>{amount}</b> for user {user_id}?\n"
+    "(more than {above}: needs a confirmation)",
+    "topup_confirm_btn": "✅ Yes, top up",
+    "topup_confirm_stale": "This confirmation is no longer valid; nothing was topped up. "
+    "Send /topup again if needed.",
+    "topup_cancelled": "Top-up cancelled; nothing was topped up.",
+    "usage_backup": "Usage: /backup (sends the newest daily backup)",
+    "backup_off": "Daily backups are off: set BACKUP_DIR. "
+    "Without it, use <code>python -m bot backup &lt;file&gt;</code> on the server.",
+    "backup_none": "No daily backup in {folder} yet (one is made every day at 03:00 WIB).",
+    "backup_too_big": "{name} is {mb} MB, more than Telegram lets a bot send (50 MB): "
+    "fetch it from the server.",
+    "backup_sent": "Backup {name}: keep it somewhere safe, it holds the books.",
+    "backup_failed": "⚠ The daily backup FAILED: {error}\nNo older backup was deleted.",
+    "backup_ok_again": "✅ The daily backup works again: {name}.",
+    "maintenance_refusal": "🛠 Loket is under maintenance: {text}",
+    "maintenance_default": "new payments are paused for a while. Statuses and receipts still work.",
+    "maintenance_on": "Maintenance ON: new bills and payments are refused. Users see:",
+    "maintenance_off": "Maintenance over: bills and payments are open again.",
+    "maintenance_is_on": "Maintenance is on.",
+    "maintenance_is_off": "Maintenance is off.",
+    "maintenance_too_long": "The maintenance text is at most {most} characters.",
+    "usage_maintenance": "Usage: /maintenance on [text for users] or /maintenance off",
+    "usage_broadcast": "Usage: /broadcast &lt;text for every user&gt;",
+    "broadcast_too_long": "A broadcast is at most {most} characters.",
+    "broadcast_progress": "📣 Sending the broadcast… {done}/{total}",
+    "broadcast_done": "📣 Broadcast done: sent to {sent} of {total}, "
+    "blocked the bot {blocked}, failed {failed}.",
+    "daily_report": "<b>Daily report {day}</b>\nPayments: {states}\nTurnover: {turnover}\nMargin: {margin}\n"
+    "All users' wallets: {wallets} (top-ups/adjustments today {topups})\n"
+    "<b>Biller deposit reconciliation</b>\nStart: {start}\nEnd: {end}\nUsed: {used}\n"
+    "Cost of successful payments: {costs}\nDifference: <b>{difference}</b>{flag}",
+    "report_unknown": "unknown",
+    "report_differs": " ⚠ check against the biller's statement",
+    "alert_credentials": "🚨 Biller {provider} REFUSES our credentials/signature (code {code}): "
+    "no bill or payment can go through. Check the API key, username, host and IP whitelist.",
+    "alert_credentials_over": "✅ Biller {provider} accepts our credentials again.",
+    "alert_silent": "🚨 Biller {provider} has answered nothing for {minutes} minutes ({cause}). "
+    "Unclear payments stay pending and are checked again; nothing is paid twice.",
+    "alert_silent_over": "✅ Biller {provider} answers again.",
+    "alert_deposit_low": "⚠ The deposit at the biller is down to {amount}, below {below}. Top it up.",
+    "alert_deposit_over": "✅ The deposit at the biller is back to {amount}.",
+    "document_refused": "Telegram refused the file: {error}",
+    "your_id": "Your Telegram id: <code>{user_id}</code> (tell it to the operator to top up)",
+    "takes_no_args": "{command} takes nothing after it; this is your own.",
+    "usage_user": "Usage: /user &lt;telegram_id&gt;",
+    "usage_saldo_of": "Usage: /saldo (your wallet) or /saldo &lt;telegram_id&gt;",
+    "usage_history_of": "Usage: /history (your history) or /history &lt;telegram_id&gt;",
+    "usage_stats": "Usage: /stats (today) or /stats &lt;DD/MM/YYYY&gt;",
+    "user_unknown": "User {user_id} has never used Loket.",
+    "lookup_of": "<b>User {user_id}</b>",
+    "user_card": "<b>User {user_id}</b>: {name}\nRole: {role}, language: {lang_name}\n"
+    "Balance: <b>{balance}</b>\n"
+    "Last transactions:",
+    "stats_by_reseller": "<b>By reseller</b> (transactions, success, volume, profit):",
+    "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }

@@ -25,7 +25,9 @@ TEXTS: dict[str, str] = {
     "/adjust &lt;id&gt; &lt;+/-jumlah&gt; &lt;alasan&gt; – koreksi saldo\n"
     "/role &lt;id&gt; reseller|pelanggan – tandai reseller\n"
     "/deposit – deposit di biller\n"
-    "/stats – angka hari ini\n"
+    "/stats [DD/MM/YYYY] – angka hari itu, per produk dan per reseller\n"
+    "/user &lt;id&gt;, /saldo &lt;id&gt;, /history &lt;id&gt; – lihat pengguna\n"
+    "/export [mutasi] &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] – CSV transaksi atau mutasi\n"
     "/pending – transaksi menunggu biller\n"
     "/resolve &lt;ref&gt; success &lt;ref biller&gt; | failed &lt;alasan&gt; – tutup pembayaran "
     "yang macet (biller ditanya dulu)",
@@ -246,4 +248,69 @@ TEXTS: dict[str, str] = {
     "hint_pgas": "ID pelanggan PGN (gas) 8–16 digit",
     "hint_cbn": "nomor pelanggan CBN 6–12 digit",
     "hint_pdam": "nomor sambungan / ID pelanggan PDAM, lihat rekening air",
+    # -- the operator's kit (flows/exports.py, flows/operator_tools.py) ----------------------------
+    "usage_export": "Pakai: /export &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (transaksi) atau "
+    "/export mutasi &lt;DD/MM/YYYY&gt;[-&lt;DD/MM/YYYY&gt;] (mutasi saldo)",
+    "range_format": "Tanggal tidak terbaca: tulis DD/MM/YYYY, mis. 01/12/2026.",
+    "range_order": "Tanggal akhir sebelum tanggal awal.",
+    "range_too_long": "Paling banyak {most} hari sekali ekspor.",
+    "export_payments": "Transaksi {days} (WIB): {rows} baris.",
+    "export_wallet": "Mutasi saldo {days} (WIB): {rows} baris.",
+    "role_operator": "operator",
+    "wallet_of": "👛 Saldo pengguna {user_id}: <b>{amount}</b>",
+    "topup_confirm": "Isi saldo <b>{amount}</b> untuk pengguna {user_id}?\n"
+    "(lebih dari {above}: perlu konfirmasi)",
+    "topup_confirm_btn": "✅ Ya, isi saldo",
+    "topup_confirm_stale": "Konfirmasi ini sudah tidak berlaku; tidak ada yang diisi. "
+    "Kirim /topup lagi bila perlu.",
+    "topup_cancelled": "Isi saldo dibatalkan; tidak ada yang diisi.",
+    "usage_backup": "Pakai: /backup (mengirim cadangan harian terbaru)",
+    "backup_off": "Cadangan harian belum aktif: isi BACKUP_DIR di pengaturan. "
+    "Tanpa itu pakai <code>python -m bot backup &lt;file&gt;</code> di server.",
+    "backup_none": "Belum ada cadangan harian di {folder} (dibuat setiap hari pukul 03.00 WIB).",
+    "backup_too_big": "{name} berukuran {mb} MB, lebih dari batas kirim Telegram (50 MB): ambil dari server.",
+    "backup_sent": "Cadangan {name}: simpan di tempat aman, isinya data keuangan.",
+    "backup_failed": "⚠ Cadangan harian GAGAL: {error}\nCadangan lama tidak dihapus.",
+    "backup_ok_again": "✅ Cadangan harian berhasil lagi: {name}.",
+    "maintenance_refusal": "🛠 Loket sedang perbaikan: {text}",
+    "maintenance_default": "pembayaran baru ditunda sebentar. Status dan struk tetap bisa dilihat.",
+    "maintenance_on": "Mode perbaikan AKTIF: tagihan dan pembayaran baru ditolak. Pengguna melihat:",
+    "maintenance_off": "Mode perbaikan selesai: tagihan dan pembayaran dibuka lagi.",
+    "maintenance_is_on": "Mode perbaikan sedang aktif.",
+    "maintenance_is_off": "Mode perbaikan tidak aktif.",
+    "maintenance_too_long": "Teks perbaikan paling banyak {most} karakter.",
+    "usage_maintenance": "Pakai: /maintenance on [teks untuk pengguna] atau /maintenance off",
+    "usage_broadcast": "Pakai: /broadcast &lt;teks untuk semua pengguna&gt;",
+    "broadcast_too_long": "Teks siaran paling banyak {most} karakter.",
+    "broadcast_progress": "📣 Mengirim siaran… {done}/{total}",
+    "broadcast_done": "📣 Siaran selesai: terkirim {sent} dari {total}, "
+    "memblokir bot {blocked}, gagal {failed}.",
+    "daily_report": "<b>Laporan harian {day}</b>\nPembayaran: {states}\nOmzet: {turnover}\nLaba: {margin}\n"
+    "Saldo semua pengguna: {wallets} (isi/koreksi hari ini {topups})\n"
+    "<b>Rekonsiliasi deposit biller</b>\nAwal: {start}\nAkhir: {end}\nTerpakai: {used}\n"
+    "Biaya transaksi sukses: {costs}\nSelisih: <b>{difference}</b>{flag}",
+    "report_unknown": "tidak diketahui",
+    "report_differs": " ⚠ cocokkan dengan laporan biller",
+    "alert_credentials": "🚨 Biller {provider} MENOLAK kredensial/tanda tangan kita (kode {code}): "
+    "tidak ada tagihan atau pembayaran yang bisa lewat. Periksa API key, username, host dan IP whitelist.",
+    "alert_credentials_over": "✅ Biller {provider} menerima kredensial kita lagi.",
+    "alert_silent": "🚨 Biller {provider} tidak menjawab sejak {minutes} menit ({cause}). "
+    "Pembayaran yang tidak jelas tetap pending dan dicek lagi; tidak ada yang dibayar dua kali.",
+    "alert_silent_over": "✅ Biller {provider} menjawab lagi.",
+    "alert_deposit_low": "⚠ Deposit di biller tinggal {amount}, di bawah batas {below}. Isi deposit.",
+    "alert_deposit_over": "✅ Deposit di biller kembali {amount}.",
+    "document_refused": "Telegram menolak berkas ini: {error}",
+    "your_id": "ID Telegram Anda: <code>{user_id}</code> (sebutkan ke operator untuk isi saldo)",
+    "takes_no_args": "{command} tidak memakai tambahan apa pun; ini milik Anda sendiri.",
+    "usage_user": "Pakai: /user &lt;id_telegram&gt;",
+    "usage_saldo_of": "Pakai: /saldo (saldo Anda) atau /saldo &lt;id_telegram&gt;",
+    "usage_history_of": "Pakai: /history (riwayat Anda) atau /history &lt;id_telegram&gt;",
+    "usage_stats": "Pakai: /stats (hari ini) atau /stats &lt;DD/MM/YYYY&gt;",
+    "user_unknown": "Pengguna {user_id} belum pernah memakai Loket.",
+    "lookup_of": "<b>Pengguna {user_id}</b>",
+    "user_card": "<b>Pengguna {user_id}</b>: {name}\nPeran: {role}, bahasa: {lang_name}\n"
+    "Saldo: <b>{balance}</b>\n"
+    "Transaksi terakhir:",
+    "stats_by_reseller": "<b>Per reseller</b> (transaksi, sukses, volume, laba):",
+    "stats_group_line": "{name}: {count}, {success}, {volume}, {profit}",
 }
