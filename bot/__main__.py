@@ -1,7 +1,8 @@
 """Loket's command line: `python -m bot [run|demo|sandbox|backup|restore|export]`.
 
 `run` (the default) starts the Telegram bot, `demo` a local playground that needs no token
-or account, `sandbox` serves the built-in sandbox biller on a port for use from outside.
+or account, `sandbox` serves the built-in sandbox biller on a port for use from outside, and
+`gateway-sandbox` the built-in Midtrans-speaking gateway sandbox likewise.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="serve the sandbox biller (IAK protocol) on a port")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8090)
+    gateway = sub.add_parser(
+        "gateway-sandbox", help="serve the gateway sandbox (Midtrans Core API QRIS, play money) on a port"
+    )
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--port", type=int, default=8091)
+    gateway.add_argument("--notify-url", default="", help="where notifications go when a charge names none")
     from bot.ops import cli as ops_cli
 
     ops_cli.add_commands(sub)
@@ -41,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     # The demo always runs the sandbox biller on the emulator: an operator's half-finished
     # production settings (.env with BILLER=iak, a webhook without its secret) must not stop it.
-    overrides: dict[str, object] = {"BILLER": "sandbox", "WEBHOOK_URL": ""} if command == "demo" else {}
+    overrides: dict[str, object] = {}
+    if command == "demo":  # the demo's gateway is decided by the playground, never production's
+        overrides = {"BILLER": "sandbox", "WEBHOOK_URL": "", "PAYMENT_GATEWAY": "none"}
     try:
         settings = load_settings(**overrides)
     except ConfigError as error:
@@ -57,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.billers.sandbox import serve
 
         return serve(settings, host=args.host, port=args.port)
+    if command == "gateway-sandbox":
+        from bot.gateways.sandbox import serve as serve_gateway
+
+        return serve_gateway(host=args.host, port=args.port, notify_url=args.notify_url)
     if command == "demo":
         from bot.playground.demo import run_demo
 

@@ -20,6 +20,8 @@ IAK_SANDBOX_URL = "https://testpostpaid.mobilepulsa.net"
 IAK_PRODUCTION_URL = "https://mobilepulsa.net"
 AYOCONNECT_SANDBOX_URL = "https://dev.openapi.ayopop.id"
 TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+MIDTRANS_SANDBOX_URL = "https://api.sandbox.midtrans.com"
+MIDTRANS_PRODUCTION_URL = "https://api.midtrans.com"
 DEFAULT_POLL_INTERVALS = "5,15,30,60,120,300,600,1800,3600"
 
 
@@ -27,6 +29,14 @@ class BillerName(StrEnum):
     SANDBOX = "sandbox"
     IAK = "iak"
     AYOCONNECT = "ayoconnect"
+
+
+class GatewayName(StrEnum):
+    """Who takes money in (bot/gateways): nobody, the built-in Midtrans sandbox, or Midtrans."""
+
+    NONE = "none"
+    SANDBOX = "sandbox"
+    MIDTRANS = "midtrans"
 
 
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,40}")
@@ -112,6 +122,21 @@ class Settings(BaseSettings):
     # operators are told when the biller has answered nothing for this many minutes
     biller_silent_minutes: int = Field(5, alias="BILLER_SILENT_MINUTES", ge=1)
 
+    # -- money in: QRIS by a payment gateway, deposit tickets (bot/gateways, bot/moneyin) -----------
+    payment_gateway: GatewayName = Field(GatewayName.NONE, alias="PAYMENT_GATEWAY")
+    midtrans_server_key: SecretStr = Field(SecretStr(""), alias="MIDTRANS_SERVER_KEY")
+    midtrans_base_url: str = Field(MIDTRANS_SANDBOX_URL, alias="MIDTRANS_BASE_URL")
+    public_url: str = Field("", alias="PUBLIC_URL")
+    qris_expiry_minutes: int = Field(15, alias="QRIS_EXPIRY_MINUTES", ge=1, le=10_080)
+    qris_fee: int = Field(0, alias="QRIS_FEE", ge=0)
+    deposit_bank_info: str = Field("", alias="DEPOSIT_BANK_INFO")
+    http_listen: str = Field("127.0.0.1", alias="HTTP_LISTEN")
+    http_port: int = Field(8081, alias="HTTP_PORT", ge=0, le=65535)
+    # the gateway sandbox served elsewhere (python -m bot gateway-sandbox) for PAYMENT_GATEWAY=sandbox
+    gateway_sandbox_url: str = Field("", alias="GATEWAY_SANDBOX_URL")
+    # play money with real bills, or real money with play bills: refused unless said here
+    allow_sandbox_mix: bool = Field(False, alias="ALLOW_SANDBOX_MIX")
+
     # -- demo playground -------------------------------------------------------------------
     demo_port: int = Field(8080, alias="DEMO_PORT", ge=0, le=65535)
     demo_wallet: int = Field(2_000_000, alias="DEMO_WALLET", ge=0)
@@ -119,7 +144,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
 
-    @field_validator("markup", "demo_wallet", "topup_confirm_above", "deposit_alert_below", mode="before")
+    @field_validator(
+        "markup", "demo_wallet", "qris_fee", "topup_confirm_above", "deposit_alert_below", mode="before"
+    )
     @classmethod
     def _whole_rupiah(cls, value: object) -> object:
         """Money settings are whole rupiah: '1500' is fine, '1500.5' or '1,5' is refused."""
@@ -147,6 +174,16 @@ class Settings(BaseSettings):
     @classmethod
     def _optional_path(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("qris_expiry_minutes", "http_port", mode="before")
+    @classmethod
+    def _whole(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not _DIGITS.fullmatch(text):
+                raise ValueError("must be a whole number")
+            return int(text)
+        return value
 
     @field_validator("ayoconnect_product_codes", mode="before")
     @classmethod
@@ -186,7 +223,7 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("biller", mode="before")
+    @field_validator("biller", "payment_gateway", mode="before")
     @classmethod
     def _biller_name(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -199,7 +236,10 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
-    @field_validator("iak_base_url", "ayoconnect_base_url", "telegram_base_url", "sandbox_url")
+    @field_validator(
+        "iak_base_url", "ayoconnect_base_url", "telegram_base_url", "sandbox_url", "midtrans_base_url",
+        "public_url", "gateway_sandbox_url",
+    )
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip()
@@ -238,7 +278,38 @@ class Settings(BaseSettings):
                 raise ValueError("AYOCONNECT_API_SECRET is required when BILLER=ayoconnect")
         if self.webhook_url and not self.webhook_secret.get_secret_value():
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        if self.payment_gateway is GatewayName.MIDTRANS and not self.midtrans_server_key.get_secret_value():
+            raise ValueError("MIDTRANS_SERVER_KEY is required when PAYMENT_GATEWAY=midtrans")
+        if self.payment_gateway is not GatewayName.NONE and not self.allow_sandbox_mix:
+            if self.gateway_is_test and not self.biller_is_test:
+                raise ValueError(
+                    "ALLOW_SANDBOX_MIX: a test gateway (no real money) with a production biller would pay "
+                    "real bills for nothing; set it to true only if that is really meant"
+                )
+            if not self.gateway_is_test and self.biller_is_test:
+                raise ValueError(
+                    "ALLOW_SANDBOX_MIX: real money through Midtrans production for the test biller's bills; "
+                    "set it to true only if that is really meant"
+                )
         return self
+
+    @property
+    def biller_is_test(self) -> bool:
+        """The sandbox biller, or a provider's test host: no real bill is paid."""
+        if self.biller is BillerName.SANDBOX:
+            return True
+        if self.biller is BillerName.IAK:
+            return self.iak_base_url == IAK_SANDBOX_URL
+        return self.ayoconnect_base_url == AYOCONNECT_SANDBOX_URL
+
+    @property
+    def gateway_is_test(self) -> bool:
+        """The built-in gateway sandbox, or Midtrans's sandbox host or key: no real money comes in."""
+        if self.payment_gateway is GatewayName.MIDTRANS:
+            return self.midtrans_base_url == MIDTRANS_SANDBOX_URL or (
+                self.midtrans_server_key.get_secret_value().startswith("SB-")
+            )
+        return True
 
     @property
     def token(self) -> str:
@@ -251,6 +322,7 @@ class Settings(BaseSettings):
             self.ayoconnect_api_secret.get_secret_value(),
             self.telegram_bot_token.get_secret_value(),
             self.webhook_secret.get_secret_value(),
+            self.midtrans_server_key.get_secret_value(),
         ]
         return [v for v in values if v]
 

@@ -10,6 +10,10 @@ It also remembers which updates were handled (`first_delivery`): Telegram delive
 again after a webhook answer that was not 2xx, and after a polling restart whose offset was
 not yet confirmed, and a re-delivered "/topup" must not top a wallet up twice.
 
+A row is written only when its value changed: PTB hands over a user's, a chat's and the bot's
+data after every update that touched them, and most updates change none of it (an unchanged
+write would cost a statement and a synchronous commit each).
+
 A write the database refuses because another program holds a lock (a backup, an sqlite3 shell)
 is kept, newest value per row, and written with the next write, the next persistence round or
 at shutdown: a lock never loses a conversation's state. `first_delivery` cannot tell then, so
@@ -24,7 +28,6 @@ import json
 import logging
 import sqlite3
 import time
-from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._deliveries = 0
         # writes the database refused while busy: (table, key...) -> (sql, parameters), newest wins
         self._pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._stored: dict[tuple[str, ...], str] = {}  # row -> its JSON as last read or written
         self._busy_until = 0.0  # no write is tried before then: each try may wait the busy timeout
         self._retry: asyncio.Task[None] | None = None
 
@@ -92,7 +96,16 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     def _load(self, kind: str) -> dict[str, Any]:
         rows = self.conn.execute("SELECT key, data FROM ptb_data WHERE kind = ?", (kind,)).fetchall()
+        for key, data in rows:
+            self._stored[("data", kind, key)] = data
         return {key: json.loads(data) for key, data in rows}
+
+    def _unchanged(self, row: tuple[str, ...], encoded: str) -> bool:
+        """True when the row already holds `encoded`; else it is remembered as what is written."""
+        if self._stored.get(row) == encoded and row not in self._pending:
+            return True
+        self._stored[row] = encoded
+        return False
 
     def _write(self, row: tuple[str, ...], sql: str, parameters: tuple[Any, ...]) -> None:
         """Write one row's newest value now, with any kept back; keep it if the database is busy."""
@@ -110,6 +123,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             except sqlite3.OperationalError as error:
                 if not is_busy(error):
                     del self._pending[row]
+                    self._stored.pop(row, None)  # not written: the next write tries again
                     raise
                 log.warning("database busy: %d chat state write(s) kept for later", len(self._pending))
                 self._busy_until = time.monotonic() + RETRY_PAUSE
@@ -141,14 +155,18 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return len(self._pending)
 
     def _save(self, kind: str, key: str, data: Any) -> None:
+        encoded = json.dumps(data)
+        if self._unchanged(("data", kind, key), encoded):
+            return
         self._write(
             ("data", kind, key),
             "INSERT INTO ptb_data (kind, key, data) VALUES (?, ?, ?) "
             "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-            (kind, key, json.dumps(data)),
+            (kind, key, encoded),
         )
 
     def _drop(self, kind: str, key: str) -> None:
+        self._stored.pop(("data", kind, key), None)
         self._write(("data", kind, key), "DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
@@ -158,7 +176,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return {int(key): value for key, value in self._load("chat").items()}
 
     async def get_bot_data(self) -> dict[Any, Any]:
-        return self._load("bot").get("", {})
+        data: dict[Any, Any] = self._load("bot").get("", {})
+        return data
 
     async def get_callback_data(self) -> CDCData | None:
         return None
@@ -167,29 +186,35 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         rows = self.conn.execute(
             "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
         ).fetchall()
+        for key, state in rows:
+            self._stored[("conversation", name, key)] = state
         return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         encoded = json.dumps(list(key))
         row = ("conversation", name, encoded)
         if new_state is None:
+            self._stored.pop(row, None)
             self._write(row, "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded))
         else:
+            state = json.dumps(new_state)
+            if self._unchanged(row, state):
+                return
             self._write(
                 row,
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, encoded, json.dumps(new_state)),
+                (name, encoded, state),
             )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        self._save("user", str(user_id), deepcopy(data))
+        self._save("user", str(user_id), data)  # encoded at once: a snapshot
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        self._save("chat", str(chat_id), deepcopy(data))
+        self._save("chat", str(chat_id), data)  # encoded at once: a snapshot
 
     async def update_bot_data(self, data: dict[Any, Any]) -> None:
-        self._save("bot", "", deepcopy(data))
+        self._save("bot", "", data)  # encoded at once: a snapshot
 
     async def update_callback_data(self, data: CDCData) -> None:
         """Arbitrary callback data is not used: our buttons carry a verb and a ref."""

@@ -2,7 +2,10 @@
 
 The fake biller keeps the provider's truth per ref_id ("none", "paid", "failed", "pending")
 so a status call answers what really happened to the money, and counts pay requests so a test
-can prove nothing was paid twice.
+can prove nothing was paid twice. A pay request can end in an answer, an exception or a crash
+with the provider holding the payment paid, failed or "in process" (PAY_MODES); a status answer
+can be scripted once (`answer_next`), e.g. the provider's "no record" glitch after it had said
+"in process".
 """
 
 from __future__ import annotations
@@ -37,7 +40,17 @@ USER = 42
 OTHER = 77
 PRODUCT = Product(code="TELKOMPSTN", name="Telkom", category="telkom", number_rule=NumberRule(min_length=6))
 NO_BILL_NUMBER = "999999"  # the fake's inquiry refuses this number
-PAY_MODES = ("success", "failed", "pending", "raise", "crash_before", "crash_after")
+# how a pay request ends: "<answer>" or "<what happened>_<what the provider holds>"
+PAY_MODES = (
+    "success", "failed", "pending",  # the provider answered: paid, failed, in process (39)
+    "raise", "raise_pending", "raise_failed",  # the answer was lost (a timeout, a 5xx)
+    "raise_late",  # ... and the request itself is still on its way: it lands later (`land`)
+    "crash_before",  # the process died before the request left: the provider has no record
+    "crash_after", "crash_after_pending",  # ... after the provider got it
+)  # fmt: skip
+_HOLDS = {"success": "paid", "failed": "failed", "pending": "pending", "late": "none"}
+# "error": the status request itself failed (a timeout, a 5xx): it says nothing of the payment
+STATUS_ANSWERS = ("in_process", "no_record", "success", "failed", "error")
 
 
 class SimulatedCrash(BaseException):
@@ -45,10 +58,16 @@ class SimulatedCrash(BaseException):
 
 
 class Clock:
-    def __init__(self, start: datetime | None = None) -> None:
+    """A settable clock. With `tick`, every reading is a microsecond later than the one before,
+    as a real clock's readings are (no two events of a run at the same instant)."""
+
+    def __init__(self, start: datetime | None = None, *, tick: bool = False) -> None:
         self.now = start or datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+        self.tick = tick
 
     def __call__(self) -> datetime:
+        if self.tick:
+            self.now += timedelta(microseconds=1)
         return self.now
 
     def advance(self, seconds: float) -> None:
@@ -61,13 +80,19 @@ class FakeBiller:
     def __init__(self, *, bill_total: int = 100_000, cost: int | None = 98_500, delay: float = 0.0) -> None:
         self.bill_total = bill_total
         self.cost = cost
-        self.delay = delay
+        self.delay = delay  # before the pay request reaches the provider
+        self.answer_delay = 0.0  # after: the provider has it, its answer is slow to come back
+        self.inquiry_delay = 0.0
         self.pay_mode = "success"
         self.charged: int | None = None  # the total a success answer names (None: not told)
         self.truth: dict[str, str] = {}
         self.pay_requests: Counter[str] = Counter()
         self.status_requests: Counter[str] = Counter()
         self.inquiries = 0
+        self.acknowledged: set[str] = set()  # refs the provider answered "in process" (39) for
+        self.scripted: dict[str, str] = {}  # ref -> the truth the next status answer tells, once
+        self.crash_on_status: set[str] = set()  # refs whose next status call dies before any answer
+        self.in_transit: set[str] = set()  # pay requests sent that have not reached the provider
         self._lock = threading.Lock()
 
     def products(self) -> list[Product]:
@@ -80,6 +105,8 @@ class FakeBiller:
 
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         self.inquiries += 1
+        if self.inquiry_delay:
+            await asyncio.sleep(self.inquiry_delay)
         if customer_number == NO_BILL_NUMBER:
             raise InquiryError("no bill", reason=Reason.ALREADY_PAID, provider_code="01")
         self.truth[ref_id] = "none"
@@ -106,6 +133,8 @@ class FakeBiller:
             "pending": (Outcome.PENDING, Reason.IN_PROCESS, "39"),
             "none": (Outcome.PENDING, Reason.NO_PAYMENT_RECORD, "42"),
         }[truth]
+        if truth == "pending":
+            self.acknowledged.add(bill.ref_id)
         return PaymentResult(
             outcome=outcome,
             reason=reason,
@@ -126,18 +155,57 @@ class FakeBiller:
             await asyncio.sleep(self.delay)
         with self._lock:
             self.pay_requests[bill.ref_id] += 1
-            self.truth[bill.ref_id] = {"success": "paid", "failed": "failed", "pending": "pending"}.get(
-                mode, "paid"
-            )
-        if mode == "raise":
+            self.truth[bill.ref_id] = _HOLDS.get(mode.rsplit("_", 1)[-1], "paid")
+            if mode == "raise_late":
+                self.in_transit.add(bill.ref_id)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
+        if mode.startswith("raise"):
             raise RuntimeError("connection reset after the request was sent")
-        if mode == "crash_after":
+        if mode.startswith("crash_after"):
             raise SimulatedCrash("died after the pay request reached the biller")
         return self._result(bill, self.truth[bill.ref_id], status=False)
 
     async def check_status(self, bill: Bill) -> PaymentResult:
+        if bill.ref_id in self.crash_on_status:
+            self.crash_on_status.discard(bill.ref_id)
+            raise SimulatedCrash("died while the status request was out")
         self.status_requests[bill.ref_id] += 1
-        return self._result(bill, self.truth.get(bill.ref_id, "none"), status=True)
+        truth = self.scripted.pop(bill.ref_id, None) or self.truth.get(bill.ref_id, "none")
+        if truth == "error":
+            raise RuntimeError("the status request timed out")
+        return self._result(bill, truth, status=True)
+
+    def land(self, ref_id: str) -> bool:
+        """A pay request that was on its way reaches the provider, which starts processing it."""
+        if ref_id not in self.in_transit:
+            return False
+        self.in_transit.discard(ref_id)
+        self.truth[ref_id] = "pending"
+        return True
+
+    def answer_next(self, ref_id: str, answer: str) -> bool:
+        """The next status answer for `ref_id` is `answer` (STATUS_ANSWERS), as a provider could
+        give it: "success"/"failed" settle an in-process payment first; "in_process" is told of a
+        payment the provider holds unsettled; "no_record" of one it never got, or, as a glitch,
+        of one it already said it was processing; "error" any time. False (nothing scripted)
+        when the provider could not give that answer now."""
+        truth = self.truth.get(ref_id, "none")
+        if answer == "error":
+            self.scripted[ref_id] = "error"
+            return True
+        if answer in ("success", "failed"):
+            self.settle(ref_id, paid=answer == "success")
+            return self.truth.get(ref_id) == ("paid" if answer == "success" else "failed")
+        if answer == "in_process":
+            if truth != "pending":
+                return False
+            self.scripted[ref_id] = "pending"
+            return True
+        if truth == "none" or ref_id in self.acknowledged:
+            self.scripted[ref_id] = "none"
+            return True
+        return False
 
     def settle(self, ref_id: str, paid: bool) -> None:
         """The provider finishes a pending payment."""

@@ -13,7 +13,7 @@ from bot.billers import make_biller
 from bot.billers.base import Bill, InquiryError, NumberRule, Outcome, Product, Reason, UnknownProduct
 from bot.billers.iak import IAKClient
 from bot.billers.sandbox import SANDBOX_API_KEY, SANDBOX_USERNAME, IakSimulator, SandboxClient, SandboxServer
-from bot.billers.sandbox_numbers import scenario_for
+from bot.billers.sandbox_numbers import LOAD_PRODUCT, Scenario, load_number, scenario_for
 from bot.config import Settings
 from tests.billers_numbers import CASES, EXTRA_FIELDS, REFERENCE_ONLY_CASES
 
@@ -364,3 +364,16 @@ async def test_serve_command_prints_its_address_and_stops_on_sigterm() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 20) == 0
+
+
+async def test_load_numbers_are_plain_bills_of_their_own(biller: SandboxClient) -> None:
+    numbers = [load_number(i) for i in (0, 1, 49, 999_999)]
+    assert len(set(numbers)) == 4 and all(scenario_for(LOAD_PRODUCT, n) == Scenario() for n in numbers)
+    assert not any(n.startswith(case[1]) or case[1].startswith(n) for n in numbers for case in CASES)
+    product = biller.product(LOAD_PRODUCT)
+    for i, number in enumerate(numbers[:2]):
+        bill = await biller.inquire(product, number, f"load{i}")
+        assert len(bill.periods) == 1
+        assert (await biller.pay(bill)).outcome is Outcome.SUCCESS
+    with pytest.raises(ValueError):
+        load_number(1_000_000)

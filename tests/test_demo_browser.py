@@ -140,3 +140,43 @@ async def test_pay_a_bill_in_the_browser(demo, browser) -> None:
     assert ref in text and "6391601202" in text and rupiah(tx.amount) in text
     assert receipt.find_elements(By.CSS_SELECTOR, "button.kb") == []  # no pay button left to tap again
     assert runner.service.balance(DEMO_USER_ID) == 1_000_000 - tx.amount
+
+
+async def test_the_demo_shows_a_qr_and_pays_it_with_the_sandbox(demo, browser) -> None:
+    """Issue 10: the QR appears in the web chat and the page's sandbox button pays it."""
+    emulator, runner = demo
+    await asyncio.to_thread(browser.get, f"{emulator.url}/?user={DEMO_USER_ID}&name=Demo")
+    await until(browser, lambda d: "online" in d.find_element(By.ID, "status").text)
+    before = runner.service.balance(DEMO_USER_ID)
+
+    await send(browser, "/isi 50000")
+    await until(browser, bubble_with("Pilih cara bayar"))
+    await click(browser, "QRIS")
+
+    def qr_shown(driver: Any) -> Any:
+        bubbles = [
+            m
+            for m in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
+            if m.find_elements(By.TAG_NAME, "img")
+        ]
+        if not bubbles:
+            return False
+        image = bubbles[-1].find_element(By.TAG_NAME, "img")
+        loaded = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
+        return bubbles[-1] if loaded else False
+
+    qr = await until(browser, qr_shown)
+    assert "Isi saldo dengan QRIS" in qr.text and "WIB" in qr.text
+    qr_id = qr.get_attribute("id")
+    pay = qr.find_element(By.CSS_SELECTOR, "button.sandbox-pay")
+    assert "sandbox" in pay.text
+    await asyncio.to_thread(pay.click)
+
+    def paid(driver: Any) -> Any:
+        element = driver.find_element(By.ID, qr_id)
+        return element if "Saldo diisi" in element.text else False
+
+    paid_qr = await until(browser, paid)
+    assert paid_qr.find_elements(By.CSS_SELECTOR, "button.kb") == []  # no Cek / Batal left
+    await until(browser, bubble_with("Saldo sekarang"))
+    assert runner.service.balance(DEMO_USER_ID) == before + 50_000

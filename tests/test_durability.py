@@ -394,11 +394,11 @@ async def test_a_lock_taken_as_pay_is_tapped_gives_the_bill_back_unpaid(tmp_path
         balance = bot.service.balance(CUSTOMER)
         lock = OutsideLock(bot.settings.database_path)
 
-        def at_processing(method: str, params: dict[str, Any]) -> None:
-            if method == "editMessageText" and "sedang diproses" in params.get("text", "") and not lock.held:
+        def at_answer(method: str, params: dict[str, Any]) -> None:
+            if method == "answerCallbackQuery" and not lock.held:
                 lock.take()  # after the update was taken in, before the payment is recorded
 
-        bot.api.hook = at_processing
+        bot.api.hook = at_answer
         try:
             await bot.send(customer.click_update(bill, f"pay:{ref}"))
             shown = await until(

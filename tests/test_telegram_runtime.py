@@ -63,6 +63,7 @@ async def test_other_chats_never_wait_and_one_chat_stays_in_order(tmp_path: Path
         b_answered = bot.api.sent("sendMessage", OTHER)[0].at - started
         assert b_answered < 0.5
         assert bot.api.sent("sendMessage", CUSTOMER) == []  # A's inquiry is still running
+        await asyncio.sleep(1.2)  # "typing…" once an inquiry takes longer than about a second
         assert bot.api.sent("sendChatAction", CUSTOMER)[0].params["action"] == "typing"  # ...and shown
         await asyncio.gather(a_task, a_next)
         a_sent = bot.api.sent("sendMessage", CUSTOMER)

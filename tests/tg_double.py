@@ -65,6 +65,18 @@ class FakeBotAPI(BaseRequest):
             msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
         return msg
 
+    def _photo(self, chat_id: int, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        """A photo message (the QRIS code): its caption instead of a text."""
+        msg = self._message(chat_id, params, message_id)
+        del msg["text"]
+        msg["photo"] = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 300, "height": 300}]
+        if params.get("caption"):
+            msg["caption"] = params["caption"]
+        return msg
+
+    def _error(self, status: int, description: str) -> tuple[int, bytes]:
+        return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
+
     async def do_request(
         self,
         url: str,
@@ -114,6 +126,30 @@ class FakeBotAPI(BaseRequest):
             result["document"] = {"file_id": f"doc{result['message_id']}", "file_unique_id": "u"}
             result["caption"] = params.get("caption", "")
             self.messages[(chat_id, result["message_id"])] = result
+        elif endpoint == "sendPhoto":
+            chat_id = int(params["chat_id"])
+            if self.down:
+                return self._error(502, "Bad Gateway")
+            result = self._photo(chat_id, params)
+            self.messages[(chat_id, result["message_id"])] = result
+        elif endpoint == "editMessageCaption":
+            chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+            old = self.messages.get((chat_id, message_id))
+            if self.down:
+                return self._error(502, "Bad Gateway")
+            if old is None or message_id in self.gone:
+                return self._error(400, "Bad Request: message to edit not found")
+            if "photo" not in old:
+                return self._error(400, "Bad Request: there is no caption in the message to edit")
+            new = self._photo(chat_id, params, message_id)
+            if (new.get("caption"), new.get("reply_markup")) == (old.get("caption"), old.get("reply_markup")):
+                return self._error(400, "Bad Request: message is not modified")
+            self.messages[(chat_id, message_id)] = new
+            result = new
+        elif endpoint == "editMessageText" and "photo" in self.messages.get(
+            (int(params["chat_id"]), int(params["message_id"])), {}
+        ):
+            return self._error(400, "Bad Request: there is no text in the message to edit")
         elif endpoint == "editMessageText":
             chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
             old = self.messages.get((chat_id, message_id))
@@ -145,6 +181,12 @@ class FakeBotAPI(BaseRequest):
 
     def last_text(self, chat_id: int) -> str:
         return self.sent("sendMessage", chat_id)[-1].params["text"]
+
+    def texts(self, chat_id: int) -> list[str]:
+        """Every text and caption the chat shows now, oldest message first."""
+        mine = [m for (c, _), m in self.messages.items() if c == chat_id]
+        mine.sort(key=lambda m: m["message_id"])
+        return [m.get("text") or m.get("caption") or "" for m in mine]
 
     def last_message(self, chat_id: int) -> dict[str, Any]:
         mine = [m for (c, _), m in self.messages.items() if c == chat_id]

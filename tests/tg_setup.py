@@ -46,6 +46,7 @@ class Harness:
         biller: Any = None,
         clock: Callable[[], datetime] | None = None,
         rate_limiter: Any = None,
+        money: bool = False,
         **extra: Any,
     ) -> None:
         self.settings = make_settings(tmp, **extra)
@@ -56,12 +57,19 @@ class Harness:
         self.service = PaymentService(Ledger(self.db), self.biller, self.settings, **kwargs)
         self.api = FakeBotAPI()
         self.errors: list[BaseException] = []
+        self.money: Any = None  # money in (bot/moneyin) over the settings' gateway, when asked for
+        if money:
+            from bot.gateways import make_gateway
+            from bot.moneyin import MoneyIn
+
+            self.money = MoneyIn(self.db, self.service, make_gateway(self.settings), self.settings, **kwargs)
         self.app = build_application(
             self.settings,
             self.service,
             persistence=SQLitePersistence(self.db),
             request=self.api,
             rate_limiter=rate_limiter or LoketRateLimiter(chat_burst=1000, chat_period=1.0),
+            money=self.money,
         )
 
         async def record(update: object, context: Any) -> None:

@@ -11,6 +11,9 @@ Checked in this order:
    listed ones (IAK's "test other response scenarios").
 3. any other number that passes the product's rule: a deterministic bill derived from the
    number, paid successfully, so any well-formed number works in a demo.
+Load runs (benchmarks/) take `load_number(i)`: Telkom numbers `021799` + six digits, one plain
+bill each, paid successfully, a different bill per simulated user (the ledger pays one bill at
+most once at a time, so users sharing a number would be refused). No test number lies there.
 Products of §8 that Loket does not sell (BPJSTK, FNMEGA, E-Samsat, PBB, ShopeePay, …) are
 answered too; those that need an extra inquiry field (nomor_identitas, year, desc.amount)
 get rc 107 without it.
@@ -115,6 +118,23 @@ _OLD_PAY = {"06": "37", "07": "39", "08": "105"}
 _OLD_SUFFIXES = frozenset(f"{n:02d}" for n in range(1, 9))
 
 
+LOAD_PRODUCT = "TELKOMPSTN"
+LOAD_PREFIX = "021799"  # + 6 digits: 12-digit Telkom numbers, one plain bill each
+LOAD_SIZE = 1_000_000
+
+
+def load_number(index: int) -> str:
+    """The `index`-th number of the load range: a bill of its own for each simulated user."""
+    if not 0 <= index < LOAD_SIZE:
+        raise ValueError(f"load numbers run from 0 to {LOAD_SIZE - 1}")
+    return f"{LOAD_PREFIX}{index:06d}"
+
+
+def is_load_number(code: str, number: str) -> bool:
+    rest = number[len(LOAD_PREFIX) :]
+    return code == LOAD_PRODUCT and number.startswith(LOAD_PREFIX) and len(rest) == 6 and rest.isdigit()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """What a number does: bills it has, and an rc answered at inquiry or at payment."""
@@ -127,6 +147,8 @@ class Scenario:
 
 def scenario_for(code: str, number: str) -> Scenario:
     """The documented behaviour of a test number, or a plain one-bill success."""
+    if is_load_number(code, number):
+        return Scenario()
     if number in OLD_EXTRA_SUCCESS and OLD_EXTRA_SUCCESS[number] == code:
         return Scenario()
     if number not in NEW_WINS:

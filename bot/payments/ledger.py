@@ -238,7 +238,9 @@ class Ledger:
         )
         return cursor.rowcount == 1
 
-    def _transactions(self, where: str, params: list[Any], order: str, limit: int, offset: int = 0):
+    def _transactions(
+        self, where: str, params: list[Any], order: str, limit: int, offset: int = 0
+    ) -> list[Transaction]:
         rows = self.db.query(
             f"SELECT * FROM transactions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
             [*params, limit, offset],
@@ -271,14 +273,16 @@ class Ledger:
         )
         return found[0] if found else None
 
-    def paid_since(
-        self, product_code: str, customer_number: str, since: datetime, other_than: str
+    def succeeded_after(
+        self, product_code: str, customer_number: str, asked: datetime, other_than: str
     ) -> Transaction | None:
-        """A successful payment of the same product and customer number paid after `since`."""
+        """A successful payment of the same product and customer number that settled after
+        `asked`, whenever it started (before `asked` too: it was open then)."""
         found = self._transactions(
-            "product_code = ? AND customer_number = ? AND ref_id != ? AND state = 'SUCCESS' AND paid_at > ?",
-            [product_code, customer_number, other_than, ts(since)],
-            "paid_at",
+            "product_code = ? AND customer_number = ? AND ref_id != ? AND state = 'SUCCESS'"
+            " AND settled_at > ?",
+            [product_code, customer_number, other_than, ts(asked)],
+            "settled_at",
             1,
         )
         return found[0] if found else None
@@ -304,7 +308,8 @@ class Ledger:
 
     def paid_between(self, start: datetime, end: datetime, user_id: int | None = None) -> list[Transaction]:
         """Payments started in [start, end), everyone's or one user's, oldest first."""
-        where, params = "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?", [ts(start), ts(end)]
+        where = "paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?"
+        params: list[Any] = [ts(start), ts(end)]
         if user_id is not None:
             where, params = where + " AND user_id = ?", [*params, user_id]
         return self._transactions(where, params, "paid_at", 1_000_000)

@@ -189,7 +189,7 @@ class PaymentService:
         if attempts >= RETELL_MAX_ATTEMPTS:
             return False
         wait = min(RETELL_FIRST * 2 ** max(attempts - 1, 0), RETELL_LONGEST)
-        return (now - (last or settled)).total_seconds() >= wait
+        return bool((now - (last or settled)).total_seconds() >= wait)
 
     async def retell(self) -> int:
         """Tell owners the outcomes they have not heard of: a crash right after the settlement, or
@@ -258,6 +258,9 @@ class PaymentService:
         ref_id = new_ref_id(self._now())
         while self.ledger.exists(ref_id):
             ref_id = new_ref_id(self._now())
+        # created_at is when the bill was asked for: a payment of it that settles after this moment
+        # may not be in the biller's answer, so it makes this inquiry stale (see pay)
+        asked = self._now()
         bill = await self.biller.inquire(product, number, ref_id, months=months)
         if bill.total <= 0:
             raise InquiryError("the biller returned a bill with nothing to pay", reason=Reason.BAD_RESPONSE)
@@ -277,7 +280,7 @@ class PaymentService:
             amount=bill.total + markup,
             cost=bill.cost if bill.cost is not None else bill.total,
             state=TxState.INQUIRED,
-            created_at=now,
+            created_at=asked,
             updated_at=now,
             notify=dict(notify or {}),
         )
@@ -311,12 +314,16 @@ class PaymentService:
             tx = self._visible(ref_id, user_id, admin_sees_all=False)
             if tx.state is not TxState.INQUIRED:
                 raise NotPayable(tx)
-            paid_since = self.ledger.paid_since(tx.product_code, tx.customer_number, tx.created_at, tx.ref_id)
+            # the bill this inquiry showed was paid by a payment that settled after it was asked
+            # for (whenever that payment started): stale, the biller's answer may predate it
+            paid_since = self.ledger.succeeded_after(
+                tx.product_code, tx.customer_number, tx.created_at, tx.ref_id
+            )
             if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
                 expired = transition(
                     self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
                 )
-            elif paid_since is not None:  # the bill this inquiry showed was paid after it: stale
+            elif paid_since is not None:
                 expired = transition(
                     self.ledger,
                     tx,

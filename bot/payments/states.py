@@ -57,7 +57,7 @@ def transition(
         cause,
         now,
         result,
-        reason=reason.value if hasattr(reason, "value") else reason,
+        reason=str(getattr(reason, "value", reason)) if reason is not None else None,
         message=str(fields.get("message") or ""),
     )
     updated = ledger.get_transaction(tx.ref_id)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
-from bot.config import BillerName, Settings
+from bot.config import BillerName, GatewayName, Settings
 from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from storage.db import DatabaseUnusable
 
@@ -30,7 +32,12 @@ Try these in the chat (sandbox test numbers):
   TVTLKMV    127246500101 one bill           PLNPOSTPAID 530000000002 several bills
   BPJS       8801234560000 the bot asks how many months
   Reseller:  CEK.TELKOMPSTN.6391601201   BAYAR.TELKOMPSTN.6391601202   CEK.BPJS.8801234560000.3
-             SAL   MUTASI   LAP         Operator (you, in the demo): /pending /stats /deposit"""
+             SAL   MUTASI   LAP         Operator (you, in the demo): /pending /stats /deposit
+  Money in:  a bill's QRIS button, /isi 50000, TIKET.100000, then /tiket as the operator; the web
+             chat's "pay this QR" button pays a QR with the gateway sandbox (play money only)"""
+
+DEMO_BANK_INFO = "Bank Contoh 000-000-0000 a.n. Loket Demo (rekening contoh, jangan ditransfer)"
+_ORDER = re.compile(r"LQ[0-9A-Z]{20}")
 
 
 # A pending sandbox payment settles on its third status check: with the production schedule
@@ -53,8 +60,36 @@ def demo_settings(settings: Settings, base_url: str, database: Path) -> Settings
             "biller": BillerName.SANDBOX,
             "admin_ids": admins,
             "webhook_url": "",
+            # QRIS through the in-process gateway sandbox (play money), notified on a free port
+            "payment_gateway": GatewayName.SANDBOX,
+            "gateway_sandbox_url": "",
+            "public_url": "",
+            "http_port": 0,
+            "deposit_bank_info": settings.deposit_bank_info or DEMO_BANK_INFO,
         }
     )
+
+
+def sandbox_payer(runner: Any) -> Any:
+    """The web chat's "pay this QR" (sandbox only): the gateway sandbox pays the QR in the photo's
+    caption, as a customer's wallet app would, and notifies the bot like Midtrans."""
+    from bot.gateways.midtrans import rupiah
+    from bot.gateways.sandbox import SandboxRefused
+
+    simulator = runner.money_in.gateway.simulator
+
+    async def pay(message: Any) -> str:
+        found = _ORDER.search(message.plain)
+        if found is None:
+            return "Tidak ada QR Loket di pesan ini."
+        try:
+            paid = await simulator.pay(found.group(0))
+        except (SandboxRefused, KeyError) as refused:
+            return f"Sandbox menolak: {refused}"
+        amount = rupiah(paid.get("gross_amount")) or 0  # "50500.00", parsed exactly
+        return f"Dibayar di sandbox: Rp {amount:,}".replace(",", ".")
+
+    return pay
 
 
 async def start_demo(
@@ -73,6 +108,7 @@ async def start_demo(
         missing = settings.demo_wallet - service.balance(DEMO_USER_ID)
         if missing > 0:
             service.top_up(DEMO_USER_ID, DEMO_USER_ID, missing, "demo wallet")
+        emulator.sandbox_pay = sandbox_payer(runner)
     except BaseException:
         with contextlib.suppress(Exception):
             await runner.stop()

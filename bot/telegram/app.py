@@ -23,6 +23,8 @@ from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, C
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.moneyin import MoneyIn
+from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
 from bot.ops.startup import summary as startup_summary
 from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram import ops_jobs
@@ -37,10 +39,12 @@ from bot.telegram.flows import (
     fallback,
     guided,
     maintenance,
+    moneyin,
     operator,
     operator_tools,
     reseller,
 )
+from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import LoketRateLimiter
@@ -64,15 +68,17 @@ def build_application(
     persistence: BasePersistence[Any, Any, Any] | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    money: MoneyIn | None = None,
 ) -> LoketApplication:
     """A ready-to-initialize Application over the payment core `service`.
 
-    `request` replaces the HTTP layer (tests); `biller` defaults to the core's own.
+    `request` replaces the HTTP layer (tests); `biller` defaults to the core's own; `money`
+    (QRIS and deposit tickets, bot/moneyin) lets customers top up and pay by QRIS.
     """
     biller = biller or service.biller
     processor = PerChatUpdateProcessor()
     sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
-    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync)
+    loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync, money)
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket})
@@ -96,6 +102,10 @@ def build_application(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
     service.add_alarm(make_alarm(application, service, settings.admin_ids))
+    if money is not None:
+        money.qris.add_observer(make_intent_observer(application, service))
+        money.qris.add_alarm(make_money_alarm(application, service, settings.admin_ids))
+        money.tickets.add_observer(make_ticket_observer(application, service, settings.admin_ids))
     return application
 
 
@@ -106,6 +116,7 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(operator_tools.handlers(admin_ids))  # an operator's /saldo <id> first
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
+    application.add_handlers(moneyin.handlers(admin_ids))
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(catalogue_admin.handlers(admin_ids))
     application.add_handlers(exports.handlers(admin_ids))
@@ -145,6 +156,7 @@ class BotRunner:
         self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
+        self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets, the HTTP server
 
     async def start(self) -> None:
         from storage.db import lock_database, open_database
@@ -165,12 +177,15 @@ class BotRunner:
                 self.biller = make_biller(self.settings)
                 self._own_biller = True
             self.service = PaymentService(Ledger(self._db), self.biller, self.settings)
+        self.money_in = MoneyInRuntime(self.settings, self.service, self._db)
+        await self.money_in.start()  # MoneyInStartError when HTTP_PORT is taken: before Telegram
         app = build_application(
             self.settings,
             self.service,
             biller=self.biller,
             persistence=SQLitePersistence(self._db),
             request=self.request,
+            money=self.money_in.money,
         )
         self.application = app
         try:
@@ -210,6 +225,8 @@ class BotRunner:
             if recovered:
                 log.info("resumed %d pending payment(s) after restart", len(recovered))
         self.service.start()
+        if self.money_in is not None:
+            await self.money_in.recover()
 
     async def stop(self) -> None:
         if self._recovery is not None:
@@ -217,6 +234,8 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
             self._recovery = None
+        if self.money_in is not None:  # no new notifications; bills being paid finish while Telegram is up
+            await self.money_in.stop()
         app = self.application
         if app is not None:
             if app.updater is not None and app.updater.running:
@@ -263,6 +282,10 @@ def run_bot(settings: Settings) -> int:
             await runner.stop()
             return 2
         except InvalidToken as error:
+            print(str(error), file=sys.stderr)
+            await runner.stop()
+            return 2
+        except MoneyInStartError as error:
             print(str(error), file=sys.stderr)
             await runner.stop()
             return 2

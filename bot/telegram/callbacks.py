@@ -12,6 +12,15 @@ it fits Telegram's 64 bytes:
   pay:<ref>  cancel:<ref>                     a bill's buttons
   hist:<offset>  rcpt:<ref>                   history pages and receipts
   lang:<id|en>                                the language picker
+  qris:<ref>                                  pay a bill by QRIS (money in, flows/moneyin.py)
+  qchk:<order>  qcnl:<order>                  a QR's "I have paid? Check" and Cancel
+  m:topup  isi:<amount>                       top up: the menu, an amount picked
+  isiq:<amount>  isit:<amount>                …by QRIS or by a bank transfer ticket
+  tacc:<id>  trej:<id>                        an operator accepts / rejects a deposit ticket
+
+A top-up amount is the user's own request, like typing `/isi 50000`: nothing is paid from it.
+The QR or the ticket shows the amount before any money moves, and what a paid QR credits is
+the intent's amount, read from the database.
 """
 
 from __future__ import annotations
@@ -34,6 +43,15 @@ CANCEL = re.compile(rf"^cancel:{_REF}$")
 HISTORY = re.compile(r"^hist:(?P<offset>[0-9]{1,9})$")
 RECEIPT = re.compile(rf"^rcpt:{_REF}$")
 LANGUAGE = re.compile(r"^lang:(?P<code>[a-z]{2})$")
+QRIS_BILL = re.compile(rf"^qris:{_REF}$")
+QR_CHECK = re.compile(r"^qchk:(?P<order>[A-Za-z0-9._~-]{1,50})$")
+QR_CANCEL = re.compile(r"^qcnl:(?P<order>[A-Za-z0-9._~-]{1,50})$")
+MENU_TOPUP = re.compile(r"^m:topup$")
+TOPUP_AMOUNT = re.compile(r"^isi:(?P<amount>[0-9]{1,12})$")
+TOPUP_QRIS = re.compile(r"^isiq:(?P<amount>[0-9]{1,12})$")
+TOPUP_TICKET = re.compile(r"^isit:(?P<amount>[0-9]{1,12})$")
+TICKET_ACCEPT = re.compile(r"^tacc:(?P<ticket>[0-9]{1,12})$")
+TICKET_REJECT = re.compile(r"^trej:(?P<ticket>[0-9]{1,12})$")
 
 
 def menu(choice: str) -> str:
@@ -89,3 +107,35 @@ def receipt(ref: str) -> str:
 
 def language(code: str) -> str:
     return f"lang:{code}"
+
+
+def qris_bill(ref: str) -> str:
+    return f"qris:{ref}"
+
+
+def qr_check(order_id: str) -> str:
+    return f"qchk:{order_id}"
+
+
+def qr_cancel(order_id: str) -> str:
+    return f"qcnl:{order_id}"
+
+
+def topup_amount(amount: int) -> str:
+    return f"isi:{amount}"
+
+
+def topup_qris(amount: int) -> str:
+    return f"isiq:{amount}"
+
+
+def topup_ticket(amount: int) -> str:
+    return f"isit:{amount}"
+
+
+def ticket_accept(ticket_id: int) -> str:
+    return f"tacc:{ticket_id}"
+
+
+def ticket_reject(ticket_id: int) -> str:
+    return f"trej:{ticket_id}"

@@ -16,6 +16,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
+from bot.moneyin import MoneyIn
 from bot.payments import CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.draft import PayDraft
@@ -33,6 +34,7 @@ class Loket:
     settings: Settings
     catalogue: Catalogue
     sync: CatalogueSync | None = None  # the provider's product list (bot/billers/catalogue_sync.py)
+    money: MoneyIn | None = None  # QRIS and deposit tickets (bot/moneyin); None: only operators top up
 
 
 class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -79,6 +81,16 @@ class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     @property
     def catalogue(self) -> Catalogue:
         return self.loket.catalogue
+
+    @property
+    def money(self) -> MoneyIn | None:
+        return self.loket.money
+
+    @property
+    def can_top_up(self) -> bool:
+        """Whether customers can top up themselves here (QRIS or bank transfer tickets)."""
+        money = self.loket.money
+        return money is not None and (money.qris.available or money.tickets.available)
 
     @property
     def draft(self) -> PayDraft:

@@ -50,6 +50,7 @@ class Verb(StrEnum):
     BALANCE = "balance"  # SAL, SALDO
     REPORT = "report"  # LAP, LAP.<DD/MM/YYYY>: the day's transactions
     STATEMENT = "statement"  # MUTASI: wallet entries
+    TICKET = "ticket"  # TIKET.<amount>: a deposit ticket (a bank transfer an operator confirms)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Command:
     customer_number: str = ""
     ref: str = ""
     day: date | None = None  # REPORT: None for today
+    amount_text: str = ""  # TICKET: the amount as typed (flows/moneyin.py explains a bad one)
 
 
 _INQUIRE_WORDS = {"CEK"}
@@ -67,7 +69,16 @@ _STATUS_WORDS = {"STATUS", "/STATUS"}
 _BALANCE_WORDS = {"SAL", "SALDO"}
 _REPORT_WORDS = {"LAP", "LAPORAN"}
 _STATEMENT_WORDS = {"MUTASI"}
-_KEYWORDS = _INQUIRE_WORDS | _PAY_WORDS | _STATUS_WORDS | _BALANCE_WORDS | _REPORT_WORDS | _STATEMENT_WORDS
+_TICKET_WORDS = {"TIKET"}
+_KEYWORDS = (
+    _INQUIRE_WORDS
+    | _PAY_WORDS
+    | _STATUS_WORDS
+    | _BALANCE_WORDS
+    | _REPORT_WORDS
+    | _STATEMENT_WORDS
+    | _TICKET_WORDS
+)
 _DAY = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})[/-]([0-9]{4})")
 FIRST_REPORT_DAY = date(2000, 1, 1)
 
@@ -114,6 +125,10 @@ def parse_command(text: str) -> Command:
         if rest:
             raise GrammarError("the statement takes no arguments")
         return Command(Verb.STATEMENT)
+    if head in _TICKET_WORDS:  # TIKET.100000, TIKET 100.000 (the dots split it: put back)
+        if not rest:
+            raise GrammarError("a ticket takes an amount")
+        return Command(Verb.TICKET, amount_text=".".join(rest))
     if head in _REPORT_WORDS:
         if not rest:
             return Command(Verb.REPORT)

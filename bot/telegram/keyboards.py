@@ -18,11 +18,15 @@ def _back_and_cancel(lang: str) -> list[InlineKeyboardButton]:
     return [_b(t(lang, "btn_back"), callbacks.back()), _b(t(lang, "btn_cancel"), callbacks.cancel_flow())]
 
 
-def menu(lang: str) -> InlineKeyboardMarkup:
+def menu(lang: str, *, topup: bool = False) -> InlineKeyboardMarkup:
+    """The main menu; `topup` adds "Isi saldo" where customers can top up themselves."""
+
     def item(choice: str) -> InlineKeyboardButton:
         return _b(t(lang, f"menu_{choice}"), callbacks.menu(choice))
 
     rows = [[item("pay")], [item("status"), item("history")], [item("wallet"), item("help")]]
+    if topup:
+        rows.insert(1, [item("topup")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -84,15 +88,68 @@ def months(lang: str, choices: tuple[int, ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, _back_and_cancel(lang)])
 
 
-def bill(lang: str, tx: Transaction) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+def bill(
+    lang: str, tx: Transaction, *, qris: int | None = None, qris_first: bool = False
+) -> InlineKeyboardMarkup:
+    """Pay from the wallet / Cancel; with `qris` (the amount incl. QRIS_FEE) a QRIS button too,
+    on top when the wallet does not hold the bill (`qris_first`)."""
+    rows = [
         [
-            [
-                _b(t(lang, "btn_pay", amount=rupiah(tx.amount)), callbacks.pay(tx.ref_id)),
-                _b(t(lang, "btn_cancel"), callbacks.cancel(tx.ref_id)),
-            ]
+            _b(t(lang, "btn_pay", amount=rupiah(tx.amount)), callbacks.pay(tx.ref_id)),
+            _b(t(lang, "btn_cancel"), callbacks.cancel(tx.ref_id)),
         ]
-    )
+    ]
+    if qris is not None:
+        button = [_b(t(lang, "btn_qris", amount=rupiah(qris)), callbacks.qris_bill(tx.ref_id))]
+        rows.insert(0 if qris_first else 1, button)
+    return InlineKeyboardMarkup(rows)
+
+
+def qr(lang: str, order_id: str) -> InlineKeyboardMarkup:
+    """Under a QR: "I have paid? Check" (a status check, never a credit by itself) and Cancel."""
+    return InlineKeyboardMarkup(
+        [[_b(t(lang, "btn_qr_check"), callbacks.qr_check(order_id)),
+          _b(t(lang, "btn_qr_cancel"), callbacks.qr_cancel(order_id))]]
+    )  # fmt: skip
+
+
+TOPUP_AMOUNTS = (50_000, 100_000, 200_000, 500_000)
+
+
+def topup_amounts(lang: str) -> InlineKeyboardMarkup:
+    buttons = [
+        _b(t(lang, "btn_topup_amount", amount=rupiah(a)), callbacks.topup_amount(a)) for a in TOPUP_AMOUNTS
+    ]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+
+
+def topup_methods(lang: str, amount: int, *, qris: int | None, transfer: bool) -> InlineKeyboardMarkup:
+    """QRIS (showing what the customer pays, fee included) and/or a bank transfer ticket."""
+    row = []
+    if qris is not None:
+        row.append(_b(t(lang, "btn_topup_qris", amount=rupiah(qris)), callbacks.topup_qris(amount)))
+    if transfer:
+        row.append(_b(t(lang, "btn_topup_transfer"), callbacks.topup_ticket(amount)))
+    return InlineKeyboardMarkup([row])
+
+
+def _ticket_row(lang: str, ticket_id: int, amount: int) -> list[InlineKeyboardButton]:
+    label = t(lang, "btn_ticket_accept", id=ticket_id, amount=rupiah(amount))
+    return [
+        _b(label, callbacks.ticket_accept(ticket_id)),
+        _b(t(lang, "btn_ticket_reject", id=ticket_id), callbacks.ticket_reject(ticket_id)),
+    ]
+
+
+def ticket_decision(lang: str, ticket_id: int, amount: int) -> InlineKeyboardMarkup:
+    """✅ Terima (the ticket's transfer amount) / ✖ Tolak, for the operators."""
+    return InlineKeyboardMarkup([_ticket_row(lang, ticket_id, amount)])
+
+
+def tickets(lang: str, items: list[tuple[int, int]]) -> InlineKeyboardMarkup | None:
+    """One ✅ / ✖ row per open ticket (id, transfer amount) of `/tiket`."""
+    rows = [_ticket_row(lang, ticket_id, amount) for ticket_id, amount in items]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def history(lang: str, txs: list[Transaction], offset: int, page: int, total: int) -> InlineKeyboardMarkup:

@@ -20,7 +20,9 @@ from bot.telegram.texts import fit
 log = logging.getLogger(__name__)
 
 HTML = ParseMode.HTML
-TYPING_REPEAT = 4.5  # seconds between chat actions during an inquiry
+TYPING_AFTER = 1.0  # an inquiry answered sooner shows no "typing…": the bill itself is the answer
+TYPING_REPEAT = 4.5  # seconds between chat actions during a longer inquiry
+PROCESSING_AFTER = 1.0  # a pay answer that takes longer than this shows "processing" meanwhile
 
 
 def is_not_modified(error: BadRequest) -> bool:
@@ -77,9 +79,11 @@ async def answer(query: CallbackQuery, text: str | None = None, *, show_alert: b
         log.info("callback query %s could not be answered any more: %s", query.id, error)
 
 
-async def keep_typing(bot: Bot, chat_id: int) -> None:
-    """'typing…' for as long as a slow inquiry runs (Telegram shows it for about 5 seconds)."""
+async def keep_typing(bot: Bot, chat_id: int, after: float = TYPING_AFTER) -> None:
+    """'typing…' once an inquiry has taken `after` seconds, and for as long as it runs
+    (Telegram shows it for about 5 seconds). A fast inquiry costs no call: its bill follows."""
+    await asyncio.sleep(after)
     while True:
-        await asyncio.sleep(TYPING_REPEAT)
         with contextlib.suppress(TelegramError):
             await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        await asyncio.sleep(TYPING_REPEAT)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -70,6 +70,10 @@ class BotApiEmulator:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.typing_until: dict[int, float] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> the bytes of a photo the bot sent
+        # The demo's "pay this QR" (sandbox only): given a photo message, pays its QR and says how
+        # it went; None hides the button (bot/playground/demo.py sets it with the gateway sandbox).
+        self.sandbox_pay: Callable[[StoredMessage], Awaitable[str]] | None = None
         # how updates leave: queued for getUpdates, or pushed to a webhook (updates.py)
         self.pending: list[dict[str, Any]] = []
         self.webhook_url = ""

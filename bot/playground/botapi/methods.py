@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.playground.botapi.models import (
     MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
     MAX_MESSAGE_LENGTH,
     StoredMessage,
+    UploadedFile,
     bad_request,
 )
 from bot.playground.botapi.tghtml import HtmlParseError, ParsedText, parse_html, utf16_len
@@ -72,6 +74,33 @@ def parse_text(text: Any, parse_mode: Any, entities: Any) -> ParsedText:
     if utf16_len(parsed.plain) > MAX_MESSAGE_LENGTH:
         raise bad_request("message is too long")
     return parsed
+
+
+def parse_caption(caption: Any, parse_mode: Any, entities: Any) -> ParsedText:
+    """A photo's caption: like a text, but it may be empty and holds at most 1024 characters."""
+    if caption is None or caption == "":
+        return ParsedText(plain="", entities=[])
+    if not isinstance(caption, str):
+        caption = json.dumps(caption)
+    if str(parse_mode or "").lower() == "html":
+        try:
+            parsed = parse_html(caption)
+        except HtmlParseError as error:
+            raise bad_request(str(error)) from None
+    else:
+        parsed = ParsedText(plain=caption, entities=list(entities) if isinstance(entities, list) else [])
+    if utf16_len(parsed.plain) > MAX_CAPTION_LENGTH:
+        raise bad_request("message caption is too long")
+    return parsed
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, else None: Telegram refuses what is not an image."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:3] == b"\xff\xd8\xff":
+        return 0, 0  # a JPEG: the size does not matter here
+    return None
 
 
 def check_markup(markup: Any) -> dict[str, Any] | None:
@@ -149,6 +178,92 @@ async def send_message(emu: BotApiEmulator, params: dict[str, Any]) -> Any:
     return msg.to_api(emu.chat_of(chat_id))
 
 
+async def send_photo(emu: BotApiEmulator, params: dict[str, Any]) -> Any:
+    """A photo uploaded with the call (kept for the web chat), or one sent before by file_id."""
+    chat_id = chat_id_of(params)
+    markup = check_markup(params.get("reply_markup"))
+    photo = params.get("photo")
+    if isinstance(photo, UploadedFile):
+        size = _image_size(photo.data)
+        if size is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        file_unique_id = f"P{len(emu.files) + 1}"
+        file_id = f"photo-{file_unique_id}"
+        emu.files[file_id] = photo.data
+        width, height = size
+        data_size = len(photo.data)
+    elif isinstance(photo, str) and photo in emu.files:
+        file_id, file_unique_id = photo, photo.removeprefix("photo-")
+        width = height = 0
+        data_size = len(emu.files[photo])
+    elif isinstance(photo, str) and photo.startswith(("http://", "https://")):
+        raise bad_request("wrong file identifier/HTTP URL specified")  # nothing leaves this machine
+    else:
+        raise bad_request("there is no photo in the request")
+    parsed = parse_caption(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"))
+    msg = StoredMessage(
+        chat_id=chat_id,
+        message_id=emu.next_message_id(chat_id),
+        from_bot=True,
+        date=int(time.time()),
+        sender={k: emu.bot_user[k] for k in ("id", "is_bot", "first_name", "username")},
+        text=str(params.get("caption") or ""),
+        parse_mode=params.get("parse_mode"),
+        plain=parsed.plain,
+        entities=parsed.entities,
+        rich=parsed.tree if str(params.get("parse_mode") or "").lower() == "html" else None,
+        reply_markup=markup,
+        photo={
+            "file_id": file_id,
+            "file_unique_id": file_unique_id,
+            "width": width,
+            "height": height,
+            "file_size": data_size,
+        },
+    )
+    msg.remember_buttons()
+    emu.typing_until.pop(chat_id, None)
+    emu.store(msg)
+    return msg.to_api(emu.chat_of(chat_id))
+
+
+async def edit_message_caption(emu: BotApiEmulator, params: dict[str, Any]) -> Any:
+    msg = _editable(emu, params)
+    markup = check_markup(params.get("reply_markup"))
+    parsed = parse_caption(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"))
+    if msg is None:
+        return True
+    if msg.photo is None:
+        raise bad_request("there is no caption in the message to edit")
+    if parsed.plain == msg.plain and parsed.entities == msg.entities and markup == msg.reply_markup:
+        raise bad_request(_NOT_MODIFIED)
+    _keep_version(msg)
+    msg.text = str(params.get("caption") or "")
+    msg.parse_mode = params.get("parse_mode")
+    msg.plain = parsed.plain
+    msg.entities = parsed.entities
+    msg.rich = parsed.tree if str(msg.parse_mode or "").lower() == "html" else None
+    msg.reply_markup = markup
+    msg.version += 1
+    msg.edit_date = int(time.time())
+    msg.remember_buttons()
+    emu.touch(msg)
+    return msg.to_api(emu.chat_of(msg.chat_id))
+
+
+def _keep_version(msg: StoredMessage) -> None:
+    msg.edits.append(
+        {
+            "version": msg.version,
+            "text": msg.text,
+            "plain": msg.plain,
+            "parse_mode": msg.parse_mode,
+            "reply_markup": msg.reply_markup,
+            "date": msg.edit_date or msg.date,
+        }
+    )
+
+
 async def edit_message_text(emu: BotApiEmulator, params: dict[str, Any]) -> Any:
     msg = _editable(emu, params)
     markup = check_markup(params.get("reply_markup"))
@@ -156,6 +271,8 @@ async def edit_message_text(emu: BotApiEmulator, params: dict[str, Any]) -> Any:
     parsed = parse_text(text, params.get("parse_mode"), params.get("entities"))
     if msg is None:
         return True
+    if msg.photo is not None:
+        raise bad_request("there is no text in the message to edit")
     if parsed.plain == msg.plain and parsed.entities == msg.entities and markup == msg.reply_markup:
         raise bad_request(_NOT_MODIFIED)
     msg.edits.append(
@@ -225,6 +342,8 @@ METHODS: dict[str, Method] = {
     "getme": get_me,
     "sendmessage": send_message,
     "editmessagetext": edit_message_text,
+    "sendphoto": send_photo,
+    "editmessagecaption": edit_message_caption,
     "answercallbackquery": answer_callback_query,
     "sendchataction": send_chat_action,
     "setmycommands": set_my_commands,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_MESSAGE_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 # The playground's fixed bot token: not a secret, it only opens this local emulator.
 DEMO_TOKEN = "100001:DEMO"  # noqa: S105
@@ -69,6 +70,15 @@ class ApiCall:
         }
 
 
+class UploadedFile(dict[str, Any]):
+    """A file a Bot API call uploaded (multipart): its name and size as the call's recorded
+    parameter (JSON-safe), the bytes beside them in `.data`."""
+
+    def __init__(self, name: str, data: bytes, content_type: str = "") -> None:
+        super().__init__(file_name=name, size=len(data), content_type=content_type)
+        self.data = data
+
+
 @dataclass
 class StoredMessage:
     """A message in a chat, with edits applied in place and the earlier versions kept."""
@@ -89,6 +99,7 @@ class StoredMessage:
     edit_date: int | None = None
     seq: int = 0
     ever_callback_data: set[str] = field(default_factory=set)
+    photo: dict[str, Any] | None = None  # a photo message: its PhotoSize; `text` is then its caption
 
     def contains(self, needle: str) -> bool:
         return needle in self.plain or needle in (self.text or "")
@@ -116,7 +127,13 @@ class StoredMessage:
             "chat": chat,
             "from": self.sender,
         }
-        if self.text is not None:
+        if self.photo is not None:
+            out["photo"] = [self.photo]
+            if self.plain:
+                out["caption"] = self.plain
+                if self.entities:
+                    out["caption_entities"] = self.entities
+        elif self.text is not None:
             out["text"] = self.plain
             if self.entities:
                 out["entities"] = self.entities
@@ -144,6 +161,11 @@ class StoredMessage:
             "version": self.version,
             "edited": self.version > 1,
             "seq": self.seq,
+            "photo": (
+                f"/chat/api/photo?chat_id={self.chat_id}&message_id={self.message_id}&v={self.photo['file_unique_id']}"
+                if self.photo is not None
+                else None
+            ),
         }
 
 

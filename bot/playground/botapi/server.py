@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.playground.botapi import methods, updates, webchat
-from bot.playground.botapi.models import ApiCall, ApiError, bad_request
+from bot.playground.botapi.models import ApiCall, ApiError, UploadedFile, bad_request
 
 if TYPE_CHECKING:
     from bot.playground.botapi.emulator import BotApiEmulator
@@ -27,8 +27,9 @@ API = {**methods.METHODS, **updates.METHODS}
 # Parameters Telegram treats as strings; every other form field PTB sends is JSON-encoded.
 _TEXT_PARAMS = frozenset(
     {
-        "text", "callback_query_id", "parse_mode", "url", "secret_token", "action", "language_code",
-        "ip_address", "inline_message_id", "description", "short_description", "name", "title", "emoji",
+        "text", "caption", "photo", "callback_query_id", "parse_mode", "url", "secret_token", "action",
+        "language_code", "ip_address", "inline_message_id", "description", "short_description", "name",
+        "title", "emoji",
     }
 )  # fmt: skip
 # Methods whose answer is an object the bot would parse (`true` would break it), or whose effect
@@ -41,7 +42,7 @@ _UNSUPPORTED = frozenset(
         "sendlocation", "sendvenue", "sendcontact", "sendpoll", "senddice", "sendmediagroup",
         "stoppoll", "editmessagemedia", "editmessagelivelocation", "getuserprofilephotos",
         "createchatinvitelink", "sendinvoice", "getmydescription", "getmyname", "senddocument",
-        "sendphoto", "getfile", "editmessagereplymarkup", "editmessagecaption", "getmycommands",
+        "getfile", "editmessagereplymarkup", "getmycommands",
         "getwebhookinfo", "deletemessage", "deletemessages",
     }
 )  # fmt: skip
@@ -114,8 +115,9 @@ async def read_params(request: web.Request) -> dict[str, Any]:
             return {**raw, **body}
         form = await request.post()
         for key, value in form.items():
-            if isinstance(value, web.FileField):
-                raise bad_request("files are not supported by the Loket emulator")
+            if isinstance(value, web.FileField):  # an upload (sendPhoto): kept, never JSON-decoded
+                raw[key] = UploadedFile(value.filename, value.file.read(), value.content_type)
+                continue
             raw[key] = value
     params: dict[str, Any] = {}
     for key, value in raw.items():

@@ -28,6 +28,8 @@ def add_routes(app: web.Application, emu: BotApiEmulator) -> None:
     app.router.add_post("/chat/api/tap", _bound(emu, api_tap))
     app.router.add_get("/chat/api/calls", _bound(emu, api_calls))
     app.router.add_post("/chat/api/fail_next", _bound(emu, api_fail_next))
+    app.router.add_get("/chat/api/photo", _bound(emu, api_photo))
+    app.router.add_post("/chat/api/sandbox_pay", _bound(emu, api_sandbox_pay))
     if emu.serve_webchat:
         app.router.add_get("/", index)
         app.router.add_static("/static/", WEBCHAT_DIR, show_index=False)
@@ -71,6 +73,7 @@ def chat_state(emu: BotApiEmulator, user_id: int, since: int = 0) -> dict[str, A
         "seq": emu.seq,
         "bot": {"first_name": emu.bot_user["first_name"], "username": emu.bot_user["username"]},
         "typing": emu.is_typing(user_id),
+        "sandbox_pay": emu.sandbox_pay is not None,
         "messages": [m.to_page() for m in emu.chats.get(user_id, []) if m.seq > since],
         "notices": [n for n in emu.notices.get(user_id, []) if n["seq"] > since],
     }
@@ -156,6 +159,40 @@ async def api_fail_next(emu: BotApiEmulator, request: web.Request) -> web.Respon
         raise EmulatorError("status must be an HTTP error status")
     emu.fail_next(method, times, retry_after=retry_after, status=status, description=body.get("description"))
     return web.json_response({"ok": True})
+
+
+def _whole(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise EmulatorError(f"{name} must be a whole number") from None
+    if isinstance(value, bool) or number <= 0:
+        raise EmulatorError(f"{name} must be a whole number")
+    return number
+
+
+async def api_photo(emu: BotApiEmulator, request: web.Request) -> web.StreamResponse:
+    """A photo the bot sent, for the web chat's <img>."""
+    chat_id = _whole(request.query.get("chat_id"), "chat_id")
+    msg = emu.message(chat_id, _whole(request.query.get("message_id"), "message_id"))
+    data = emu.files.get(msg.photo["file_id"]) if msg.photo else None
+    if data is None:
+        raise EmulatorError("that message has no photo")
+    kind = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
+    return web.Response(body=data, content_type=kind, headers={"Cache-Control": "no-store"})
+
+
+async def api_sandbox_pay(emu: BotApiEmulator, request: web.Request) -> web.Response:
+    """The demo's "pay this QR" (sandbox only): the gateway sandbox pays the photo's QR."""
+    if emu.sandbox_pay is None:
+        raise EmulatorError("no gateway sandbox here: a real QR is paid with a real wallet app")
+    body = await _json_body(request)
+    user_id = _user_id(body.get("user_id"))
+    msg = emu.message(user_id, _whole(body.get("message_id"), "message_id"))
+    if msg.photo is None or not msg.from_bot:
+        raise EmulatorError("that message has no QR")
+    said = await emu.sandbox_pay(msg)
+    return web.json_response({"ok": True, "result": said})
 
 
 async def index(request: web.Request) -> web.StreamResponse:

@@ -21,6 +21,7 @@
   let typingTimer = null;
   let noticeTimer = null;
   let online = false;
+  let sandboxPay = false; // the demo's gateway sandbox can pay a QR (play money, never a real one)
 
   document.getElementById("user-id").value = String(userId);
   document.getElementById("user-name").value = userName;
@@ -126,13 +127,43 @@
     return rows;
   }
 
+  // Sandbox only, and labelled so: the demo's gateway sandbox pays this QR as a customer's
+  // wallet app would, and its notification reaches the bot like Midtrans's.
+  function renderSandboxPay(msg) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "sandbox-pay";
+    button.textContent = "🧪 Bayar QR ini (sandbox, uang mainan)";
+    button.title = "Hanya di demo: gateway sandbox membayar QR ini. QR sungguhan dibayar dengan aplikasi dompet.";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const answer = await api("/chat/api/sandbox_pay", { user_id: userId, message_id: msg.message_id });
+        showNotice({ text: answer.result, show_alert: false });
+      } catch (error) {
+        showError("Sandbox: " + error.message);
+      } finally {
+        setTimeout(() => { button.disabled = false; }, 800);
+      }
+    });
+    return button;
+  }
+
   function renderMessage(msg) {
     const el = document.createElement("div");
     el.className = "msg " + (msg.from === "bot" ? "bot" : "user");
     el.id = "msg-" + msg.message_id;
     el.dataset.messageId = String(msg.message_id);
     el.dataset.version = String(msg.version);
+    if (msg.photo) {
+      const img = document.createElement("img");
+      img.className = "photo";
+      img.src = msg.photo;
+      img.alt = "QR";
+      el.appendChild(img);
+    }
     el.appendChild(renderBody(msg));
+    if (msg.photo && msg.from === "bot" && sandboxPay) el.appendChild(renderSandboxPay(msg));
     if (msg.buttons && msg.buttons.length) el.appendChild(renderKeyboard(msg));
     const meta = document.createElement("div");
     meta.className = "meta";
@@ -172,6 +203,7 @@
 
   function applyState(state) {
     if (state.bot && state.bot.first_name) $botName.textContent = state.bot.first_name;
+    sandboxPay = !!state.sandbox_pay;
     const atBottom = $messages.scrollHeight - $messages.scrollTop - $messages.clientHeight < 60;
     for (const msg of state.messages) applyMessage(msg);
     showEmptyHint();

@@ -23,15 +23,20 @@ async def start(update: Update, context: LoketContext) -> int:
     user = update.effective_user
     context.draft.clear()
     lang = context.lang
-    await context.reply(t(lang, "welcome", name=user.first_name if user else ""), keyboards.menu(lang))
+    welcome = t(lang, "welcome", name=user.first_name if user else "")
+    await context.reply(welcome, keyboards.menu(lang, topup=context.can_top_up))
     return ConversationHandler.END  # /start also ends a guided payment
 
 
 async def help_command(update: Update, context: LoketContext) -> None:
     lang = context.lang
     text = t(lang, "help")
+    if context.can_top_up:
+        text += "\n" + t(lang, "help_moneyin")
     if context.is_operator:  # operators also see their own commands
         text += "\n\n" + t(lang, "help_admin") + "\n" + t(lang, "help_catalogue_admin")
+        if context.money is not None:
+            text += "\n" + t(lang, "help_moneyin_admin")
     await context.reply(text)
 
 
@@ -45,7 +50,7 @@ async def lang_chosen(update: Update, context: LoketContext) -> None:
     code = norm_lang(context.matches[0]["code"])
     context.set_lang(code)
     await answer(query)
-    await edit(query, t(code, "lang_set"), keyboards.menu(code))
+    await edit(query, t(code, "lang_set"), keyboards.menu(code, topup=context.can_top_up))
 
 
 async def menu_choice(update: Update, context: LoketContext) -> None:

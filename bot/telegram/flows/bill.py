@@ -13,9 +13,8 @@ import logging
 import sqlite3
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Update
-from telegram.constants import ChatAction
-from telegram.error import BadRequest
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
+from telegram.error import TelegramError
 
 from bot.payments import (
     MAX_MONTHS,
@@ -41,7 +40,7 @@ from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
 from bot.telegram.flows import maintenance
 from bot.telegram.flows.common import Handler, button
-from bot.telegram.messages import answer, edit, edit_or_send, keep_typing
+from bot.telegram.messages import PROCESSING_AFTER, answer, edit, edit_or_send, keep_typing
 from bot.telegram.texts import t
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ def notify_for(message: MaybeInaccessibleMessage, lang: str) -> dict[str, Any]:
 async def inquire(
     context: LoketContext, code: str, number: str, months: int = 1
 ) -> tuple[Transaction | None, bool]:
-    """Run an inquiry with 'typing…' shown and explain any refusal.
+    """Run an inquiry, with 'typing…' shown when it takes a while, and explain any refusal.
 
     Returns the transaction (None when there is no bill) and whether to ask for the
     number again (a wrong number keeps the customer in the number step).
@@ -67,7 +66,6 @@ async def inquire(
         return None, False
     chat = context.effective_chat
     assert chat is not None
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     typing = asyncio.create_task(keep_typing(context.bot, chat.id))
     try:
         return await context.service.inquire(context.user_id, code, number, months=months), False
@@ -96,9 +94,31 @@ async def inquire(
     return None, False
 
 
+def bill_keyboard(context: LoketContext, tx: Transaction, balance: int) -> InlineKeyboardMarkup:
+    """Pay / Cancel, and where a gateway is set a QRIS button with its price (QRIS_FEE included),
+    on top for a wallet that does not hold the bill: that customer is offered QRIS first."""
+    money = context.money
+    qris = money.qris.price_of_bill(tx.amount) if money is not None and money.qris.available else None
+    return keyboards.bill(context.lang, tx, qris=qris, qris_first=balance < tx.amount)
+
+
+def topup_ways(context: LoketContext) -> str:
+    """The ways to top up that exist here, for "saldo tidak cukup" (the operator's is always named)."""
+    money = context.money
+    if money is None or not context.can_top_up:
+        return ""
+    lang = context.lang
+    lines = [t(lang, "topup_ways")]
+    if money.qris.available:
+        lines += [t(lang, "topup_way_qris_bill"), t(lang, "topup_way_qris")]
+    if money.tickets.available:
+        lines.append(t(lang, "topup_way_ticket"))
+    return "\n".join(lines)
+
+
 async def show(context: LoketContext, tx: Transaction, text: str) -> None:
     """The bill's message with its Pay / Cancel buttons; news of the payment edits it later."""
-    message = await context.reply(text, keyboards.bill(context.lang, tx))
+    message = await context.reply(text, bill_keyboard(context, tx, context.service.balance(tx.user_id)))
     context.service.set_notify(tx.ref_id, notify_for(message, context.lang))
 
 
@@ -124,13 +144,25 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         await answer(query, closed, show_alert=True)
         return
     await answer(query)
+    message = query.message
+
+    async def pay() -> Transaction:
+        context.service.set_notify(ref, notify_for(message, lang))
+        return await context.service.pay(ref, user_id)
+
+    paying = asyncio.ensure_future(pay())
+    # "Processing" only for a slow pay answer: a fast one goes straight to the receipt, which
+    # the core's news of the payment puts on the bill's message (bot/telegram/notices.py).
+    done, _ = await asyncio.wait({paying}, timeout=PROCESSING_AFTER)
+    processing_shown = False
+    if not done:
+        try:
+            await edit(query, t(lang, "processing", ref=tx.ref_id))
+            processing_shown = True
+        except TelegramError as error:  # the message went away, Telegram is slow: the outcome follows
+            log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
     try:
-        await edit(query, t(lang, "processing", ref=tx.ref_id))
-    except BadRequest as error:  # the message went away; the outcome is sent anew below
-        log.info("could not show 'processing' for %s: %s", tx.ref_id, error)
-    try:
-        context.service.set_notify(tx.ref_id, notify_for(query.message, lang))
-        tx = await context.service.pay(ref, user_id)
+        tx = await paying
     except sqlite3.OperationalError as error:
         if not is_busy(error):
             raise
@@ -139,7 +171,8 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         now = context.service.get(ref, user_id)
         if TxState(now.state) is TxState.INQUIRED:
             text = render.bill_text(lang, now, context.service.balance(user_id))
-            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), keyboards.bill(lang, now))
+            balance = context.service.balance(user_id)
+            await edit(query, text + "\n\n" + t(lang, "db_busy_pay"), bill_keyboard(context, now, balance))
         else:
             await edit(query, render.outcome_text(lang, now))
         return
@@ -151,8 +184,9 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
         return
     except BillBeingPaid as error:
         note = t(lang, "bill_being_paid", ref=error.other.ref_id)
-        text = render.bill_text(lang, tx, context.service.balance(user_id)) + "\n\n" + note
-        await edit(query, text, keyboards.bill(lang, tx))
+        balance = context.service.balance(user_id)
+        text = render.bill_text(lang, tx, balance) + "\n\n" + note
+        await edit(query, text, bill_keyboard(context, tx, balance))
         return
     except InsufficientBalance as error:
         short = t(
@@ -163,15 +197,22 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
             shortfall=render.rupiah(error.shortfall),
             user_id=user_id,
         )
+        ways = topup_ways(context)
+        if ways:
+            short += "\n" + ways
         await edit(
-            query, render.bill_text(lang, tx, error.balance) + "\n\n" + short, keyboards.bill(lang, tx)
+            query,
+            render.bill_text(lang, tx, error.balance) + "\n\n" + short,
+            bill_keyboard(context, tx, error.balance),
         )
         return
     except TransactionNotFound:
         await edit(query, t(lang, "not_found", ref=ref))
         return
-    # Money has moved: if the bill's message is gone, the outcome still reaches the user.
-    message = query.message
+    if tx.is_final and not processing_shown:
+        return  # the core's news has shown the receipt (and tells again if it could not)
+    # Money has moved: if the bill's message is gone, the outcome still reaches the user. After
+    # "processing" this edit comes last, so a receipt the news put there is never overwritten.
     await edit_or_send(context.bot, message.chat.id, message.message_id, render.outcome_text(lang, tx))
 
 

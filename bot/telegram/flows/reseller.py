@@ -75,6 +75,10 @@ async def run_line(context: LoketContext, line: str) -> None:
         await context.reply(account.wallet_text(context))
     elif command.verb is Verb.BALANCE:
         await context.reply(t(lang, "r_balance_only", balance=render.rupiah(service.balance(user_id))))
+    elif command.verb is Verb.TICKET:
+        from bot.telegram.flows import moneyin
+
+        await moneyin.ticket_line(context, command.amount_text)
     elif command.verb is Verb.STATUS_REF:
         await context.reply(await status_of_ref(context, command.ref))
     else:

@@ -3,10 +3,10 @@
 A new language is a new module with the same keys, added to LOCALES.
 """
 
-from bot.telegram.locales import catalogue, en
+from bot.telegram.locales import catalogue, en, moneyin
 from bot.telegram.locales import id as indonesian
 
 LOCALES: dict[str, dict[str, str]] = {
-    "id": {**indonesian.TEXTS, **catalogue.ID},
-    "en": {**en.TEXTS, **catalogue.EN},
+    "id": {**indonesian.TEXTS, **catalogue.ID, **moneyin.ID},
+    "en": {**en.TEXTS, **catalogue.EN, **moneyin.EN},
 }

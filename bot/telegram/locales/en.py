@@ -199,6 +199,8 @@ TEXTS: dict[str, str] = {
     "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
     "failed &lt;reason&gt;.",
     "error_generic": "Sorry, something went wrong. Please try again shortly.",
+    "chat_flood": "✋ Too many messages at once. Slow down: further messages are not read until "
+    "the earlier ones are answered. A Pay button you already tapped is still handled.",
     "db_busy": "⏳ Loket is busy for a moment. Please try again shortly.",
     "db_busy_pay": "⏳ Loket was busy for a moment: nothing was paid and your balance is unchanged. "
     "Tap Pay again shortly.",

@@ -201,6 +201,8 @@ TEXTS: dict[str, str] = {
     "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong. "
     "Lalu tutup: <code>/resolve {ref}</code> success &lt;ref biller&gt; atau failed &lt;alasan&gt;.",
     "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
+    "chat_flood": "✋ Terlalu banyak pesan sekaligus. Pelan-pelan: pesan berikutnya tidak dibaca "
+    "sampai yang sebelumnya selesai dijawab. Tombol Bayar yang sudah diketuk tetap diproses.",
     "db_busy": "⏳ Loket sedang sibuk sesaat. Silakan coba lagi sebentar lagi.",
     "db_busy_pay": "⏳ Loket sedang sibuk sesaat: belum ada yang dibayar dan saldo tidak berubah. "
     "Ketuk Bayar lagi sebentar lagi.",

@@ -1,0 +1,1 @@
+"""Loket's own HTTP endpoints (gateway notifications now; /healthz and /metrics can join them)."""
