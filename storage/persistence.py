@@ -12,7 +12,10 @@ not yet confirmed, and a re-delivered "/topup" must not top a wallet up twice.
 
 A row is written only when its value changed: PTB hands over a user's, a chat's and the bot's
 data after every update that touched them, and most updates change none of it (an unchanged
-write would cost a statement and a synchronous commit each).
+write would cost a statement and a synchronous commit each). The writes, and the handled
+update ids (`is_first_delivery`), are committed with the other writes of the same turn of the
+event loop (storage/commits.py): a hundred updates at once wait for the disk once, not a
+hundred times.
 
 A write the database refuses because another program holds a lock (a backup, an sqlite3 shell)
 is kept, newest value per row, and written with the next write, the next persistence round or
@@ -35,6 +38,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from storage.commits import writes_for
 from storage.db import WRITE_PATIENCE, is_busy, open_database
 
 log = logging.getLogger(__name__)
@@ -63,12 +67,14 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     def __init__(self, db: Any, update_interval: float = 60) -> None:
         super().__init__(store_data=PersistenceInput(callback_data=False), update_interval=update_interval)
         self.conn = _connection(db)
+        self.writes = writes_for(self.conn)  # group commit, shared with the ledger
         self._deliveries = 0
         # writes the database refused while busy: (table, key...) -> (sql, parameters), newest wins
         self._pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
         self._stored: dict[tuple[str, ...], str] = {}  # row -> its JSON as last read or written
         self._busy_until = 0.0  # no write is tried before then: each try may wait the busy timeout
         self._retry: asyncio.Task[None] | None = None
+        self._ran: tuple[int, dict[tuple[str, ...], Any]] = (-1, {})  # group commit turn, rows run in it
 
     def _commit(self) -> None:
         # An autocommit connection (the project's) has written already; never commit a
@@ -78,12 +84,23 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     def first_delivery(self, update_id: int) -> bool:
         """True the first time this update id is seen; False for a re-delivered update."""
+        first = self._record_delivery(update_id)
+        self._commit()
+        return first
+
+    async def is_first_delivery(self, update_id: int) -> bool:
+        """`first_delivery`, committed with the other writes of this turn of the event loop (the
+        processor's way): the id is on disk before the update is handled."""
+        if self.conn.isolation_level is not None:  # not an autocommit connection: no group commit
+            return self.first_delivery(update_id)
+        return await self.writes.together(self._record_delivery, update_id, atomic=False)
+
+    def _record_delivery(self, update_id: int) -> bool:
         now = datetime.now(UTC)
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO telegram_updates (update_id, received_at) VALUES (?, ?)",
             (update_id, now.isoformat()),
         )
-        self._commit()
         if cursor.rowcount != 1:
             return False
         self._deliveries += 1
@@ -91,7 +108,6 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             self.conn.execute(
                 "DELETE FROM telegram_updates WHERE received_at < ?", ((now - UPDATE_MEMORY).isoformat(),)
             )
-            self._commit()
         return True
 
     def _load(self, kind: str) -> dict[str, Any]:
@@ -107,31 +123,73 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._stored[row] = encoded
         return False
 
-    def _write(self, row: tuple[str, ...], sql: str, parameters: tuple[Any, ...]) -> None:
-        """Write one row's newest value now, with any kept back; keep it if the database is busy."""
+    async def _write(self, row: tuple[str, ...], sql: str, parameters: tuple[Any, ...]) -> None:
+        """Write one row's newest value now (with the other writes of this turn of the event
+        loop), with any kept back; keep it if the database is busy."""
         self._pending.pop(row, None)
         self._pending[row] = (sql, parameters)
         if time.monotonic() >= self._busy_until:
-            self._write_pending()
+            await self._write_pending_together()
+
+    async def _write_pending_together(self) -> bool:
+        """`_write_pending` committed with the other writes of this turn of the event loop."""
+        if not self._pending:
+            return True
+        if self.conn.isolation_level is not None:  # not an autocommit connection: no group commit
+            return self._write_pending()
+        try:
+            written, error = await self.writes.together(self._execute_pending, True, atomic=False)
+        except sqlite3.OperationalError as refused:  # the group's BEGIN or COMMIT: nothing written
+            if not is_busy(refused):
+                raise
+            return self._kept()
+        return self._written(written, error)
 
     def _write_pending(self) -> bool:
         """Write what is kept back, oldest first. False (and kept) while the database is busy."""
-        while self._pending:
-            row, (sql, parameters) = next(iter(self._pending.items()))
-            try:
-                self.conn.execute(sql, parameters)
-            except sqlite3.OperationalError as error:
-                if not is_busy(error):
-                    del self._pending[row]
-                    self._stored.pop(row, None)  # not written: the next write tries again
-                    raise
-                log.warning("database busy: %d chat state write(s) kept for later", len(self._pending))
-                self._busy_until = time.monotonic() + RETRY_PAUSE
-                self._retry_later()
-                return False
-            self._commit()
+        written, error = self._execute_pending()
+        self._commit()
+        return self._written(written, error)
+
+    def _execute_pending(
+        self, grouped: bool = False
+    ) -> tuple[list[tuple[tuple[str, ...], Any]], sqlite3.Error | None]:
+        """Run the kept writes, oldest first, up to the first error: (what ran, the error). In a
+        group commit, a row another of our writes in the same group already ran is not run again."""
+        turn, ran = self._ran
+        if not grouped or turn != self.writes.turn:
+            ran = {}
+            self._ran = (self.writes.turn, ran)
+        written: list[tuple[tuple[str, ...], Any]] = []
+        for row, value in list(self._pending.items()):
+            if ran.get(row) is not value:
+                try:
+                    self.conn.execute(*value)
+                except sqlite3.Error as error:
+                    return written, error
+                if grouped:
+                    ran[row] = value
+            written.append((row, value))
+        return written, None
+
+    def _written(self, written: list[tuple[tuple[str, ...], Any]], error: sqlite3.Error | None) -> bool:
+        for row, value in written:
+            if self._pending.get(row) is value:  # not replaced by a newer value meanwhile
+                del self._pending[row]
+        if error is None:
+            return True  # a row changed meanwhile is on its way, with its own write
+        if not is_busy(error):
+            row = next(iter(self._pending))
             del self._pending[row]
-        return True
+            self._stored.pop(row, None)  # not written: the next write tries again
+            raise error
+        return self._kept()
+
+    def _kept(self) -> bool:
+        log.warning("database busy: %d chat state write(s) kept for later", len(self._pending))
+        self._busy_until = time.monotonic() + RETRY_PAUSE
+        self._retry_later()
+        return False
 
     def _retry_later(self) -> None:
         if self._retry is not None and not self._retry.done():
@@ -154,20 +212,20 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     def pending_writes(self) -> int:
         return len(self._pending)
 
-    def _save(self, kind: str, key: str, data: Any) -> None:
+    async def _save(self, kind: str, key: str, data: Any) -> None:
         encoded = json.dumps(data)
         if self._unchanged(("data", kind, key), encoded):
             return
-        self._write(
+        await self._write(
             ("data", kind, key),
             "INSERT INTO ptb_data (kind, key, data) VALUES (?, ?, ?) "
             "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
             (kind, key, encoded),
         )
 
-    def _drop(self, kind: str, key: str) -> None:
+    async def _drop(self, kind: str, key: str) -> None:
         self._stored.pop(("data", kind, key), None)
-        self._write(("data", kind, key), "DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
+        await self._write(("data", kind, key), "DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {int(key): value for key, value in self._load("user").items()}
@@ -195,12 +253,13 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         row = ("conversation", name, encoded)
         if new_state is None:
             self._stored.pop(row, None)
-            self._write(row, "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded))
+            sql = "DELETE FROM ptb_conversations WHERE name = ? AND key = ?"
+            await self._write(row, sql, (name, encoded))
         else:
             state = json.dumps(new_state)
             if self._unchanged(row, state):
                 return
-            self._write(
+            await self._write(
                 row,
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
@@ -208,22 +267,22 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        self._save("user", str(user_id), data)  # encoded at once: a snapshot
+        await self._save("user", str(user_id), data)  # encoded at once: a snapshot
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        self._save("chat", str(chat_id), data)  # encoded at once: a snapshot
+        await self._save("chat", str(chat_id), data)  # encoded at once: a snapshot
 
     async def update_bot_data(self, data: dict[Any, Any]) -> None:
-        self._save("bot", "", data)  # encoded at once: a snapshot
+        await self._save("bot", "", data)  # encoded at once: a snapshot
 
     async def update_callback_data(self, data: CDCData) -> None:
         """Arbitrary callback data is not used: our buttons carry a verb and a ref."""
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._drop("chat", str(chat_id))
+        await self._drop("chat", str(chat_id))
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._drop("user", str(user_id))
+        await self._drop("user", str(user_id))
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """In-memory data is authoritative while the bot runs."""

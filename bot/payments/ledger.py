@@ -2,19 +2,24 @@
 
 Plain SQL through sqlite-utils, and no business rules: the payment core decides, the ledger
 records. Writes that must be atomic run inside `with ledger.transaction():` (BEGIN IMMEDIATE,
-so two processes never interleave a check and its write). Never `await` inside one: the
-connection is shared with the PTB persistence on the same event loop. Times are stored as UTC ISO strings
-with a fixed width, so they sort and compare as text.
+so two processes never interleave a check and its write; a SAVEPOINT inside an open one), or
+`await ledger.together(write, *args)`: committed with the other writes of the same turn of the
+event loop, one wait for the disk for all of them (storage/commits.py). Never `await` inside a
+transaction: the connection is shared with the PTB persistence on the same event loop. Times
+are stored as UTC ISO strings with a fixed width, so they sort and compare as text.
+
+Statements go straight to the sqlite3 connection: sqlite-utils' `query` wraps each one in a
+SAVEPOINT and parses it first, which the hot path (every update) cannot afford.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -28,6 +33,9 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
+from storage.commits import writes_for
+
+T = TypeVar("T")
 
 OPEN_SQL = "('PAYING', 'PENDING')"
 
@@ -77,36 +85,35 @@ class Ledger:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self._said: list[tuple[Any, ...]] | None = None  # log lines waiting for the COMMIT
+        self.conn = db.conn
+        self.writes = writes_for(db.conn)  # shared with everything else on this connection
 
     # -- transactions (the SQL kind) ------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE … COMMIT; any exception (even a BaseException) rolls back. The wallet
-        and payment lines of the log are written after the COMMIT, never for a rolled-back change."""
-        self.db.execute("BEGIN IMMEDIATE")
-        self._said = []
-        try:
+        """BEGIN IMMEDIATE … COMMIT (a SAVEPOINT inside an open transaction); any exception (even
+        a BaseException) rolls back. The wallet and payment lines of the log are written after
+        the COMMIT, never for a rolled-back change."""
+        with self.writes.transaction():
             yield
-        except BaseException:
-            self._said = None
-            self.db.execute("ROLLBACK")
-            raise
-        said, self._said = self._said, None
-        self.db.execute("COMMIT")
-        for line in said:
-            log.info(*line)
+
+    async def together(self, write: Callable[..., T], *args: Any) -> T:
+        """`write(*args)` in a transaction committed with the other writes of this turn of the
+        event loop (storage/commits.py); returns after the COMMIT."""
+        return await self.writes.together(write, *args)
 
     def _say(self, *line: Any) -> None:
         """One log line per wallet change and payment state change, with its ref (no secrets:
         ids, amounts, states and the provider's code only)."""
-        if self._said is not None:
-            self._said.append(line)
-        else:
-            log.info(*line)
+        self.writes.after_commit(lambda: log.info(*line))
+
+    def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        keys = [column[0] for column in cursor.description]
+        return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
     def _one(self, sql: str, params: list[Any] | dict[str, Any]) -> dict[str, Any] | None:
-        rows = list(self.db.query(sql, params))
+        rows = self._rows(sql, params)
         return rows[0] if rows else None
 
     # -- users --------------------------------------------------------------------------------
@@ -115,7 +122,7 @@ class Ledger:
         return User.model_validate(row) if row else None
 
     def save_user(self, user: User, now: datetime) -> User:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO users (user_id, name, language, role, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
             "name = excluded.name, language = excluded.language, role = excluded.role, "
@@ -125,7 +132,7 @@ class Ledger:
         return user
 
     def ensure_user_row(self, user_id: int, role: Role, now: datetime) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO users (user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(user_id) DO NOTHING",
             [user_id, role.value, ts(now), ts(now)],
@@ -133,7 +140,7 @@ class Ledger:
 
     # -- wallet -------------------------------------------------------------------------------
     def balance(self, user_id: int) -> int:
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT coalesce(sum(amount), 0) FROM wallet_entries WHERE user_id = ?", [user_id]
         ).fetchone()
         return int(row[0])
@@ -154,7 +161,7 @@ class Ledger:
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise TypeError("wallet amounts are whole rupiah (int)")
         balance_after = self.balance(user_id) + amount
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "INSERT INTO wallet_entries (user_id, kind, amount, ref_id, actor_id, reason, created_at,"
             " balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [user_id, kind.value, amount, ref_id, actor_id, reason, ts(now), balance_after],
@@ -176,14 +183,14 @@ class Ledger:
         )
 
     def statement(self, user_id: int, limit: int = 10, offset: int = 0) -> list[WalletEntry]:
-        rows = self.db.query(
+        rows = self._rows(
             "SELECT * FROM wallet_entries WHERE user_id = ? ORDER BY entry_id DESC LIMIT ? OFFSET ?",
             [user_id, limit, offset],
         )
         return [_entry(row) for row in rows]
 
     def entries_for(self, ref_id: str) -> list[WalletEntry]:
-        rows = self.db.query("SELECT * FROM wallet_entries WHERE ref_id = ? ORDER BY entry_id", [ref_id])
+        rows = self._rows("SELECT * FROM wallet_entries WHERE ref_id = ? ORDER BY entry_id", [ref_id])
         return [_entry(row) for row in rows]
 
     # -- transactions (the payment kind) -----------------------------------------------------------
@@ -191,7 +198,7 @@ class Ledger:
         return self._one("SELECT 1 AS x FROM transactions WHERE ref_id = ?", [ref_id]) is not None
 
     def insert_transaction(self, tx: Transaction) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO transactions (ref_id, user_id, provider, product_code, product_name,"
             " customer_number, customer_name, bill, bill_total, markup, amount, cost, provider_ref,"
             " provider_txn_id, state, reason, provider_code, message, biller_ref, created_at,"
@@ -226,14 +233,14 @@ class Ledger:
                 value = int(value)
             values[key] = value
         assignments = ", ".join(f"{key} = :{key}" for key in values)
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             f"UPDATE transactions SET {assignments} WHERE ref_id = :_ref AND state = :_state",  # noqa: S608
             {**values, "_ref": ref_id, "_state": expected_state.value},
         )
         return cursor.rowcount == 1
 
     def set_notify(self, ref_id: str, notify: dict[str, Any]) -> bool:
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "UPDATE transactions SET notify = ? WHERE ref_id = ?", [json.dumps(notify), ref_id]
         )
         return cursor.rowcount == 1
@@ -241,7 +248,7 @@ class Ledger:
     def _transactions(
         self, where: str, params: list[Any], order: str, limit: int, offset: int = 0
     ) -> list[Transaction]:
-        rows = self.db.query(
+        rows = self._rows(
             f"SELECT * FROM transactions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
             [*params, limit, offset],
         )
@@ -251,7 +258,7 @@ class Ledger:
         return self._transactions("user_id = ?", [user_id], "created_at DESC, rowid DESC", limit, offset)
 
     def count_history(self, user_id: int) -> int:
-        row = self.db.execute("SELECT count(*) FROM transactions WHERE user_id = ?", [user_id]).fetchone()
+        row = self.conn.execute("SELECT count(*) FROM transactions WHERE user_id = ?", [user_id]).fetchone()
         return int(row[0])
 
     def by_customer(self, customer_number: str, user_id: int | None, limit: int = 10) -> list[Transaction]:
@@ -301,7 +308,7 @@ class Ledger:
         )
 
     def next_due_at(self) -> datetime | None:
-        row = self.db.execute(
+        row = self.conn.execute(
             f"SELECT min(next_check_at) FROM transactions WHERE state IN {OPEN_SQL} AND flagged = 0"  # noqa: S608
         ).fetchone()
         return parse_ts(row[0])
@@ -330,7 +337,7 @@ class Ledger:
         if result is not None:
             reason = reason or result.reason.value
             message = message or result.message
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO transaction_events (ref_id, from_state, to_state, cause, reason, provider_code,"
             " message, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -352,13 +359,13 @@ class Ledger:
         )  # fmt: skip
 
     def events(self, ref_id: str) -> list[TransactionEvent]:
-        rows = self.db.query("SELECT * FROM transaction_events WHERE ref_id = ? ORDER BY event_id", [ref_id])
+        rows = self._rows("SELECT * FROM transaction_events WHERE ref_id = ? ORDER BY event_id", [ref_id])
         return [_event(row) for row in rows]
 
     def append_status_check(
         self, ref_id: str, state: TxState, cause: str, result: PaymentResult, now: datetime
     ) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO status_checks (ref_id, state, cause, outcome, reason, provider_code, message,"
             " raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -368,14 +375,14 @@ class Ledger:
         )  # fmt: skip
 
     def record_notice(self, ref_id: str, state: TxState, delivered: bool, error: str, now: datetime) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO notices (ref_id, state, delivered, error, created_at) VALUES (?, ?, ?, ?, ?)",
             [ref_id, TxState(state).value, int(delivered), error, ts(now)],
         )
 
     def untold(self, since: datetime) -> list[tuple[Transaction, int, datetime | None]]:
         """Payments settled since `since` whose owner was not told yet: (tx, attempts, last try)."""
-        rows = self.db.query(
+        rows = self._rows(
             "SELECT t.*, (SELECT count(*) FROM notices n WHERE n.ref_id = t.ref_id) AS attempts,"
             " (SELECT max(created_at) FROM notices n WHERE n.ref_id = t.ref_id) AS last_attempt"
             " FROM transactions t WHERE t.state IN ('SUCCESS', 'FAILED') AND t.settled_at >= ?"
@@ -390,13 +397,13 @@ class Ledger:
         return found
 
     def record_deposit(self, provider: str, amount: int, ref_id: str | None, now: datetime) -> None:
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO deposit_reports (provider, amount, ref_id, created_at) VALUES (?, ?, ?, ?)",
             [provider, int(amount), ref_id, ts(now)],
         )
 
     def last_deposit(self, provider: str) -> tuple[int, datetime] | None:
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT amount, created_at FROM deposit_reports WHERE provider = ?"
             " ORDER BY report_id DESC LIMIT 1",
             [provider],
@@ -413,7 +420,7 @@ class Ledger:
         Only "in process" (IAK 39, Ayoconnect 102/108/2xx) says so; "unknown" (our timeout, a
         5xx) and an error about the status request itself do not.
         """
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM transaction_events WHERE ref_id = :r AND to_state = 'PENDING'"
             " AND reason = 'in_process')"
             " OR EXISTS (SELECT 1 FROM status_checks WHERE ref_id = :r AND outcome = 'PENDING'"
@@ -423,4 +430,4 @@ class Ledger:
         return bool(row[0])
 
     def status_checks(self, ref_id: str) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM status_checks WHERE ref_id = ? ORDER BY check_id", [ref_id]))
+        return self._rows("SELECT * FROM status_checks WHERE ref_id = ? ORDER BY check_id", [ref_id])

@@ -4,7 +4,8 @@ A payment conversation must see a chat's messages in the order they were sent, b
 customer's slow inquiry must never hold up another customer. After each update the
 application's persistence is written, so a restart resumes the conversation where it was.
 An update delivered a second time (webhook retry, polling restart) is dropped before any
-handler sees it, when the persistence can tell (`first_delivery`).
+handler sees it, when the persistence can tell (`is_first_delivery`, committed with the other
+writes of the same turn of the event loop, or `first_delivery`).
 
 Fairness: an update waiting for its chat's turn holds none of PTB's concurrency slots (the
 chat's lock is taken first, the slot only when the update runs), so a chat's backlog can never
@@ -64,12 +65,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 return update.effective_user.id
         return None
 
-    def _seen_before(self, update: object) -> bool:
+    async def _seen_before(self, update: object) -> bool:
         persistence = self.application.persistence if self.application is not None else None
-        first_delivery = getattr(persistence, "first_delivery", None)
-        if not isinstance(update, Update) or first_delivery is None:
+        if not isinstance(update, Update):
             return False
-        return not first_delivery(update.update_id)
+        together = getattr(persistence, "is_first_delivery", None)  # committed with the turn's writes
+        if together is not None:
+            return not await together(update.update_id)
+        first_delivery = getattr(persistence, "first_delivery", None)
+        return first_delivery is not None and not first_delivery(update.update_id)
 
     # PTB marks process_update final; overriding it is what keeps a waiting update from holding a
     # concurrency slot (tests/test_telegram_fairness.py fails when the base class's is used).
@@ -92,25 +96,28 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             assert key is not None
             self._warn(key, update)
             return
-        try:
-            seen = self._seen_before(update)
-        except BaseException:  # the database could not tell (busy): not handled, PTB's error handler answers
-            _close(coroutine)
-            raise
-        if seen:
-            log.info("update %s delivered again: ignored", getattr(update, "update_id", "?"))
-            _close(coroutine)
-            return
-        if key is None:
-            async with self._semaphore:
-                await coroutine
-        else:
+        lock = None
+        if key is not None:  # in hand from now on: counted in the chat's backlog while its id is stored
             lock = self._locks.setdefault(key, asyncio.Lock())
             self._users[key] = self._users.get(key, 0) + 1
+        try:
             try:
+                seen = await self._seen_before(update)
+            except BaseException:  # the database could not tell (busy): PTB's error handler answers
+                _close(coroutine)
+                raise
+            if seen:
+                log.info("update %s delivered again: ignored", getattr(update, "update_id", "?"))
+                _close(coroutine)
+                return
+            if lock is None:
+                async with self._semaphore:
+                    await coroutine
+            else:
                 async with lock, self._semaphore:
                     await coroutine
-            finally:
+        finally:
+            if key is not None:
                 self._users[key] -= 1
                 if self._users[key] == 0:
                     del self._users[key]

@@ -1,0 +1,127 @@
+"""Group commit (storage/commits.py): the writes of one turn of the event loop share one COMMIT,
+and so one wait for the disk; each is still all or nothing, and its caller goes on only once it
+is committed (issue 14)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.commits import writes_for
+from storage.db import open_database
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def count_durable_commits(conn: sqlite3.Connection) -> list[int]:
+    """Counts what makes SQLite wait for the disk: COMMITs, and writes outside a transaction
+    (each commits itself). A statement whose triggers fire is traced once per trigger: a write
+    is counted once."""
+    counter = [0]
+    last: list[str] = [""]
+
+    def trace(sql: str) -> None:
+        words = sql.lstrip().split(None, 1)
+        first = words[0].upper() if words else ""
+        if first == "COMMIT" or (first in WRITES and not conn.in_transaction and sql != last[0]):
+            counter[0] += 1
+        last[0] = sql
+
+    conn.set_trace_callback(trace)
+    return counter
+
+
+def _table(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER PRIMARY KEY, note TEXT)")
+
+
+def _insert(conn: sqlite3.Connection, x: int) -> int:
+    conn.execute("INSERT INTO t (x, note) VALUES (?, 'first')", (x,))
+    conn.execute("UPDATE t SET note = 'second' WHERE x = ?", (x,))
+    return x
+
+
+def _committed(path: Path) -> list[tuple[int, str]]:
+    other = sqlite3.connect(path)  # another connection sees only what is committed
+    try:
+        return other.execute("SELECT x, note FROM t ORDER BY x").fetchall()
+    finally:
+        other.close()
+
+
+async def test_writes_of_one_turn_share_one_commit_and_resume_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "loket.sqlite3"
+    db = open_database(path)
+    _table(db.conn)
+    writes = writes_for(db.conn)
+    commits = count_durable_commits(db.conn)
+    seen: dict[int, list[tuple[int, str]]] = {}
+
+    async def one(x: int) -> None:
+        assert await writes.together(_insert, db.conn, x) == x
+        seen[x] = _committed(path)  # on disk before the caller goes on
+
+    await asyncio.gather(*(one(x) for x in range(10)))
+    assert commits[0] == 1
+    assert all((x, "second") in seen[x] for x in range(10))
+    assert _committed(path) == [(x, "second") for x in range(10)]
+
+
+async def test_a_failing_write_is_undone_alone_and_its_caller_gets_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "loket.sqlite3"
+    db = open_database(path)
+    _table(db.conn)
+    writes = writes_for(db.conn)
+
+    def fails(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t (x, note) VALUES (100, 'half')")
+        conn.execute("INSERT INTO t (x, note) VALUES (1, 'clash')")  # x = 1 is taken by then
+
+    results = await asyncio.gather(
+        writes.together(_insert, db.conn, 1),
+        writes.together(fails, db.conn),
+        writes.together(_insert, db.conn, 2),
+        return_exceptions=True,
+    )
+    assert results[0] == 1 and results[2] == 2
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert _committed(path) == [(1, "second"), (2, "second")]  # nothing of the failed write, not its half
+
+
+async def test_a_busy_database_writes_nothing_and_tells_every_caller(tmp_path: Path) -> None:
+    path = tmp_path / "loket.sqlite3"
+    db = open_database(path, busy_timeout_ms=50)
+    _table(db.conn)
+    writes = writes_for(db.conn)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock (a backup, a shell)
+    try:
+        results = await asyncio.gather(
+            writes.together(_insert, db.conn, 1), writes.together(_insert, db.conn, 2), return_exceptions=True
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert all(isinstance(r, sqlite3.OperationalError) and "locked" in str(r) for r in results)
+    assert _committed(path) == []
+    assert not db.conn.in_transaction
+    assert await writes.together(_insert, db.conn, 3) == 3  # and the next turn writes again
+    assert _committed(path) == [(3, "second")]
+
+
+async def test_a_write_whose_caller_was_cancelled_before_its_turn_is_not_run(tmp_path: Path) -> None:
+    path = tmp_path / "loket.sqlite3"
+    db = open_database(path)
+    _table(db.conn)
+    writes = writes_for(db.conn)
+    cancelled = asyncio.ensure_future(writes.together(_insert, db.conn, 1))
+    kept = asyncio.ensure_future(writes.together(_insert, db.conn, 2))
+    await asyncio.sleep(0)  # both queued
+    cancelled.cancel()
+    assert await kept == 2
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert _committed(path) == [(2, "second")]
