@@ -23,13 +23,17 @@ loop's thread; a transaction never spans an `await`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from storage.db import WRITE_PATIENCE, is_busy
+
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _writes: weakref.WeakValueDictionary[int, Writes] = weakref.WeakValueDictionary()
 
@@ -171,3 +175,20 @@ class Writes:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+
+async def together_when_free(
+    writes: Writes, write: Callable[..., T], *args: Any, patience: float = WRITE_PATIENCE, pause: float = 0.1
+) -> T:
+    """`writes.together(write, *args)`, queued again while the database is busy (another
+    program's lock), for up to `patience` seconds: `storage.db.when_free` for group commits,
+    for a write that must not be lost (a biller's answer to a payment already sent)."""
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            return await writes.together(write, *args)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or asyncio.get_running_loop().time() >= deadline:
+                raise
+            log.warning("the database is busy (another program holds a lock): trying again")
+        await asyncio.sleep(pause)

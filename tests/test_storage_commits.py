@@ -1,6 +1,6 @@
 """Group commit (storage/commits.py): the writes of one turn of the event loop share one COMMIT,
 and so one wait for the disk; each is still all or nothing, and its caller goes on only once it
-is committed (issue 14)."""
+is committed. Through the real Application: many customers paying at once (issue 14)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.billers.sandbox_numbers import LOAD_PRODUCT, load_number
+from bot.payments import TxState
 from storage.commits import writes_for
 from storage.db import open_database
+from tests.tg_setup import ADMIN, Harness
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -125,3 +128,47 @@ async def test_a_write_whose_caller_was_cancelled_before_its_turn_is_not_run(tmp
     with pytest.raises(asyncio.CancelledError):
         await cancelled
     assert _committed(path) == [(2, "second")]
+
+
+async def test_many_customers_paying_at_once_wait_for_the_disk_a_few_times_not_per_update(
+    tmp_path: Path,
+) -> None:
+    """Forty customers check a bill each and pay it, all at once, through PTB's own update
+    fetcher and our processor: each update used to commit on its own several times (its id,
+    the inquiry, the bill's message, the debit, the answer, the notice, the chat state), each
+    commit an fsync on the event loop. The money is as it was: each bill paid once, each
+    wallet debited once, each receipt on its bill."""
+    users = [5000 + i for i in range(40)]
+    async with Harness(tmp_path) as bot:
+        for user in users:
+            bot.service.ensure_user(user, "Budi")
+            bot.service.top_up(ADMIN, user, 1_000_000, "test")
+        chats = {user: bot.chat(user) for user in users}
+        commits = count_durable_commits(bot.db.conn)
+        await bot.app.start()
+        try:
+            for i, user in enumerate(users):
+                line = f"CEK.{LOAD_PRODUCT}.{load_number(i)}"
+                await bot.app.update_queue.put(chats[user].message_update(line))
+            await asyncio.wait_for(bot.app.update_queue.join(), 60)
+            await asyncio.sleep(0.2)
+            asked = commits[0]
+            bills = {user: chats[user].last() for user in users}
+            for user in users:
+                pay = next(b for b in chats[user].buttons(bills[user]) if b.startswith("pay:"))
+                await bot.app.update_queue.put(chats[user].click_update(bills[user], pay))
+            await asyncio.wait_for(bot.app.update_queue.join(), 60)
+            await asyncio.sleep(0.5)
+        finally:
+            await bot.app.stop()
+        bot.db.conn.set_trace_callback(None)
+        paid = commits[0] - asked
+        assert bot.errors == []
+        for user in users:
+            [tx] = bot.service.history(user)
+            assert TxState(tx.state) is TxState.SUCCESS
+            assert [e.amount for e in bot.service.statement(user)] == [-tx.amount, 1_000_000]
+            assert "STRUK" in bot.api.message(user, bills[user]["message_id"])["text"]
+        # measured: 201 and 200 when each update committed on its own; 23 and 33 together
+        assert asked <= len(users), f"{asked} commits for {len(users)} inquiries"
+        assert paid <= len(users), f"{paid} commits for {len(users)} payments"

@@ -33,7 +33,7 @@ from bot.payments.models import (
     User,
     WalletEntry,
 )
-from storage.commits import writes_for
+from storage.commits import together_when_free, writes_for
 
 T = TypeVar("T")
 
@@ -101,6 +101,11 @@ class Ledger:
         """`write(*args)` in a transaction committed with the other writes of this turn of the
         event loop (storage/commits.py); returns after the COMMIT."""
         return await self.writes.together(write, *args)
+
+    async def together_when_free(self, write: Callable[..., T], *args: Any) -> T:
+        """`together`, queued again while another program holds a lock (storage.db.when_free):
+        for a write that must not be lost, such as a biller's answer to a payment already sent."""
+        return await together_when_free(self.writes, write, *args)
 
     def _say(self, *line: Any) -> None:
         """One log line per wallet change and payment state change, with its ref (no secrets:

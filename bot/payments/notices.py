@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from bot.billers.base import PaymentResult
 from bot.payments.base import Alarm, Observer, ServiceBase, log
 from bot.payments.models import Transaction
-from storage.db import when_free
 
 # An outcome the owner has not heard of is told again: first after a minute (the news normally
 # goes out right after the commit), then twice as late each time up to hourly, for a week.
@@ -48,7 +47,9 @@ class Notices(ServiceBase):
                 log.exception("observer failed for %s", tx.ref_id)
                 error = type(failure).__name__
         if tx.is_final:
-            await when_free(self.ledger.record_notice, tx.ref_id, tx.state, not error, error, self._now())
+            await self.ledger.together_when_free(
+                self.ledger.record_notice, tx.ref_id, tx.state, not error, error, self._now()
+            )
 
     def _retell_due(self, attempts: int, last: datetime | None, settled: datetime, now: datetime) -> bool:
         """An untold outcome is tried again after RETELL_FIRST seconds, then ever more slowly."""

@@ -4,6 +4,13 @@ The order of things in `pay`: the payment's record, its PAYING state and the wal
 committed in one SQLite transaction *before* the pay request leaves the process; only the caller
 whose conditional UPDATE moved it INQUIRED -> PAYING sends it; everything later (a second tap, a
 timeout, a restart) settles it with the status call and the same reference (settlement.py).
+
+Each write is committed with the other writes of the same turn of the event loop
+(`ledger.together`, storage/commits.py): a hundred customers paying at once wait for the disk
+a few times, not a hundred. A caller goes on only after the COMMIT, so a pay request still
+leaves only once its debit is on disk. Where the news of a payment goes (`notify`, the bill's
+message) is stored in the debit's transaction: a crash right after the pay request still lets
+the restart tell the customer there.
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ class Payments(Settlement):
     def set_notify(self, ref_id: str, notify: dict[str, Any]) -> None:
         if not self.ledger.set_notify(ref_id, dict(notify)):
             raise TransactionNotFound(ref_id)
+
+    async def set_notify_together(self, ref_id: str, notify: dict[str, Any]) -> None:
+        """`set_notify`, committed with the other writes of this turn of the event loop."""
+        await self.ledger.together(self.set_notify, ref_id, notify)
 
     async def inquire(
         self,
@@ -99,13 +110,16 @@ class Payments(Settlement):
             updated_at=now,
             notify=dict(notify or {}),
         )
-        with self.ledger.transaction():
-            self.ledger.ensure_user_row(user_id, self._role_for(user_id, None), now)
-            self.ledger.insert_transaction(tx)
-            self.ledger.append_event(
-                ref_id, None, TxState.INQUIRED, "inquiry", now, message=bill.customer_name
-            )
+        await self.ledger.together(self._store_inquiry, tx)
         return tx
+
+    def _store_inquiry(self, tx: Transaction) -> None:
+        """The bill as INQUIRED, inside the caller's transaction."""
+        self.ledger.ensure_user_row(tx.user_id, self._role_for(tx.user_id, None), tx.updated_at)
+        self.ledger.insert_transaction(tx)
+        self.ledger.append_event(
+            tx.ref_id, None, TxState.INQUIRED, "inquiry", tx.updated_at, message=tx.customer_name
+        )
 
     def cancel(self, ref_id: str, user_id: int) -> Transaction:
         now = self._now()
@@ -115,65 +129,91 @@ class Payments(Settlement):
                 raise NotPayable(tx)
             return transition(self.ledger, tx, TxState.CANCELLED, cause="cancel", now=now)
 
-    async def pay(self, ref_id: str, user_id: int) -> Transaction:
-        """Debit and pay, at most once. See the module docstring for the order of things."""
-        now = self._now()
-        expired: Transaction | None = None
-        with self.ledger.transaction():
-            tx = self._visible(ref_id, user_id, admin_sees_all=False)
-            if tx.state is not TxState.INQUIRED:
-                raise NotPayable(tx)
-            # the bill this inquiry showed was paid by a payment that settled after it was asked
-            # for (whenever that payment started): stale, the biller's answer may predate it
-            paid_since = self.ledger.succeeded_after(
-                tx.product_code, tx.customer_number, tx.created_at, tx.ref_id
-            )
-            if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
-                expired = transition(
-                    self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
-                )
-            elif paid_since is not None:
-                expired = transition(
-                    self.ledger,
-                    tx,
-                    TxState.EXPIRED,
-                    cause="expire",
-                    now=now,
-                    reason=Reason.ALREADY_PAID,
-                    message=f"paid by {paid_since.ref_id}",
-                )
-            else:
-                other = self.ledger.open_payment_of_bill(tx.product_code, tx.customer_number, tx.ref_id)
-                if other is not None:
-                    raise BillBeingPaid(tx, other)
-                balance = self.ledger.balance(tx.user_id)
-                if balance < tx.amount:
-                    raise InsufficientBalance(balance, tx.amount)
-                tx = transition(
-                    self.ledger,
-                    tx,
-                    TxState.PAYING,
-                    cause="pay",
-                    now=now,
-                    paid_at=now,
-                    next_check_at=self._next_check(now, now),
-                )
-                self.ledger.add_entry(
-                    tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
-                )
-        if expired is not None:
-            raise InquiryExpired(expired)
-        self._follower.wake()
-        # Committed: from here on the money is spoken for and only the status call settles it.
-        self._in_flight.add(ref_id)
+    async def pay(self, ref_id: str, user_id: int, notify: dict[str, Any] | None = None) -> Transaction:
+        """Debit and pay, at most once. See the module docstring for the order of things.
+
+        `notify`: where the news of this payment goes (as `set_notify`), stored in the debit's
+        transaction; None keeps what the bill was given."""
+        committed = False
+
+        def begin() -> tuple[Transaction, Transaction | None]:
+            begun, expired = self._begin_payment(ref_id, user_id, self._now(), notify)
+
+            def mark() -> None:  # in flight from the COMMIT on: no status answer of "no record" is believed
+                nonlocal committed
+                committed = True
+                self._in_flight.add(ref_id)
+
+            if expired is None:
+                self.ledger.writes.after_commit(mark)
+            return begun, expired
+
         try:
-            result = await self.biller.pay(tx.bill)
-        except Exception as error:  # the request may have left: unclear, never failed
-            log.warning("pay %s raised %s: kept pending", ref_id, type(error).__name__)
-            result = self._unclear(tx, f"{type(error).__name__} during payment")
+            tx, expired = await self.ledger.together(begin)
+            if expired is not None:
+                raise InquiryExpired(expired)
+            self._follower.wake()
+            # Committed: from here on the money is spoken for and only the status call settles it.
+            try:
+                result = await self.biller.pay(tx.bill)
+            except Exception as error:  # the request may have left: unclear, never failed
+                log.warning("pay %s raised %s: kept pending", ref_id, type(error).__name__)
+                result = self._unclear(tx, f"{type(error).__name__} during payment")
         finally:
-            self._in_flight.discard(ref_id)
+            if committed:
+                self._in_flight.discard(ref_id)
         return await self._record(ref_id, result, "pay_answer")
+
+    def _begin_payment(
+        self, ref_id: str, user_id: int, now: datetime, notify: dict[str, Any] | None
+    ) -> tuple[Transaction, Transaction | None]:
+        """Inside the caller's transaction: the checks, then INQUIRED -> PAYING and the debit (and
+        `notify`), or EXPIRED. Returns (the transaction, the expired one or None); refusals raise."""
+        tx = self._visible(ref_id, user_id, admin_sees_all=False)
+        if tx.state is not TxState.INQUIRED:
+            raise NotPayable(tx)
+        # the bill this inquiry showed was paid by a payment that settled after it was asked
+        # for (whenever that payment started): stale, the biller's answer may predate it
+        paid_since = self.ledger.succeeded_after(
+            tx.product_code, tx.customer_number, tx.created_at, tx.ref_id
+        )
+        if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
+            expired = transition(
+                self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
+            )
+            return expired, expired
+        if paid_since is not None:
+            expired = transition(
+                self.ledger,
+                tx,
+                TxState.EXPIRED,
+                cause="expire",
+                now=now,
+                reason=Reason.ALREADY_PAID,
+                message=f"paid by {paid_since.ref_id}",
+            )
+            return expired, expired
+        other = self.ledger.open_payment_of_bill(tx.product_code, tx.customer_number, tx.ref_id)
+        if other is not None:
+            raise BillBeingPaid(tx, other)
+        balance = self.ledger.balance(tx.user_id)
+        if balance < tx.amount:
+            raise InsufficientBalance(balance, tx.amount)
+        if notify is not None:
+            self.ledger.set_notify(ref_id, dict(notify))
+        tx = transition(
+            self.ledger,
+            tx,
+            TxState.PAYING,
+            cause="pay",
+            now=now,
+            paid_at=now,
+            next_check_at=self._next_check(now, now),
+        )
+        self.ledger.add_entry(
+            tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
+        )
+        return tx, None
 
     async def refresh(self, ref_id: str, user_id: int) -> Transaction:
         tx = self._visible(ref_id, user_id)

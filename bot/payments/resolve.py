@@ -126,7 +126,7 @@ async def resolve(
         log.warning("status %s raised %s before /resolve", ref_id, type(error).__name__)
         status = service._unclear(tx, f"{type(error).__name__} during status check")
     before = service.ledger.get_transaction(ref_id)  # what _record's first, synchronous step reads
-    checked = await service._record(ref_id, status, STATUS_CAUSE)
+    checked = await service._record(ref_id, status, STATUS_CAUSE, grouped=False)  # committed in this step
     if before is None or before.is_final:  # settled meanwhile (another operator, the follow-up)
         raise NotResolvable(checked, "settled")
     if checked.is_final:
@@ -136,5 +136,6 @@ async def resolve(
     current = service.ledger.get_transaction(ref_id)
     assert current is not None
     _refuse_unless_open(current, service._in_flight)
-    settled = await service._record(ref_id, operator_answer(current, admin_id, verdict, note), OPERATOR_CAUSE)
+    answer = operator_answer(current, admin_id, verdict, note)
+    settled = await service._record(ref_id, answer, OPERATOR_CAUSE, grouped=False)
     return Resolution(transaction=settled, by_biller=False, status=status)

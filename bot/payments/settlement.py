@@ -59,11 +59,20 @@ class Settlement(Notices):
             return False
         return not self.ledger.provider_acknowledged(tx.ref_id)
 
-    async def _record(self, ref_id: str, result: PaymentResult, cause: str) -> Transaction:
-        """Store a pay or status answer; notify observers after the commit when it matters."""
+    async def _record(
+        self, ref_id: str, result: PaymentResult, cause: str, *, grouped: bool = True
+    ) -> Transaction:
+        """Store a pay or status answer; notify observers after the commit when it matters.
+
+        Committed with the other writes of this turn of the event loop (storage/commits.py);
+        `grouped=False`: committed at once, before anything else in this process runs (resolve.py
+        relies on that)."""
         # A lock another program holds (a backup, an sqlite3 shell) must not lose the answer to a
         # payment already sent: tried again without holding up the other chats.
-        tx, tell = await when_free(self._apply_answer, ref_id, result, cause)
+        if grouped:
+            tx, tell = await self.ledger.together_when_free(self._apply_answer, ref_id, result, cause)
+        else:
+            tx, tell = await when_free(self._apply_answer_now, ref_id, result, cause)
         if tell:
             await self._notify(tx)
         if self.needs_reconciling(tx, result):
@@ -84,78 +93,83 @@ class Settlement(Notices):
             and result.amount != tx.bill_total
         )
 
-    def _apply_answer(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:
-        now = self._now()
+    def _apply_answer_now(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:
         with self.ledger.transaction():
-            tx = self.ledger.get_transaction(ref_id)
-            if tx is None:
-                raise TransactionNotFound(ref_id)
-            if result.deposit_balance is not None:
-                self.ledger.record_deposit(self.biller.name, result.deposit_balance, ref_id, now)
-            if tx.state not in OPEN_PAYMENT_STATES:  # settled meanwhile: keep the answer for audit
-                self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
-                if self._contradicts(tx.state, result.outcome):
-                    # a final state never changes, so the money has to be put right by a person
-                    log.error(
-                        "%s is %s but the provider now answers %s (%s): reconcile by hand",
-                        ref_id, tx.state.value, result.outcome.value, result.provider_code,
-                    )  # fmt: skip
-                return tx, False
-            outcome = result.outcome
-            is_status = cause in STATUS_CAUSES
-            if (
-                outcome is Outcome.PENDING
-                and result.reason is Reason.NO_PAYMENT_RECORD
-                and is_status
-                and self._no_record_is_final(tx, now)
-            ):
-                outcome = Outcome.FAILED
-            checks = tx.checks + (1 if is_status else 0)
-            if outcome is Outcome.SUCCESS:
-                tx = transition(
-                    self.ledger,
-                    tx,
-                    TxState.SUCCESS,
-                    cause=cause,
-                    now=now,
-                    result=result,
-                    checks=checks,
-                    biller_ref=result.biller_ref or tx.biller_ref,
-                    provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
-                )
-                return tx, True
-            if outcome is Outcome.FAILED:
-                tx = transition(
-                    self.ledger,
-                    tx,
-                    TxState.FAILED,
-                    cause=cause,
-                    now=now,
-                    result=result,
-                    checks=checks,
-                    provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
-                )
-                self.ledger.add_entry(
-                    tx.user_id, EntryKind.REFUND, tx.amount, now, ref_id=ref_id, reason=f"refund {ref_id}"
-                )
-                return tx, True
-            assert tx.paid_at is not None
-            due = self._next_check(tx.paid_at, now)
-            newly_flagged = due is None and not tx.flagged
-            fields: dict[str, Any] = {
-                "checks": checks,
-                "next_check_at": due,
-                "flagged": tx.flagged or due is None,
-            }
-            if tx.state is TxState.PAYING:
-                tx = transition(
-                    self.ledger, tx, TxState.PENDING, cause=cause, now=now, result=result, **fields
-                )
-            else:
-                self.ledger.update_transaction(ref_id, TxState.PENDING, updated_at=now, **fields)
-                self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
-                tx = self.ledger.get_transaction(ref_id) or tx
-            return tx, newly_flagged
+            return self._apply_answer(ref_id, result, cause)
+
+    def _apply_answer(self, ref_id: str, result: PaymentResult, cause: str) -> tuple[Transaction, bool]:
+        """Inside the caller's transaction (`_record`: a group commit). Returns the transaction as
+        it is now and whether the observers are to be told."""
+        now = self._now()
+        tx = self.ledger.get_transaction(ref_id)
+        if tx is None:
+            raise TransactionNotFound(ref_id)
+        if result.deposit_balance is not None:
+            self.ledger.record_deposit(self.biller.name, result.deposit_balance, ref_id, now)
+        if tx.state not in OPEN_PAYMENT_STATES:  # settled meanwhile: keep the answer for audit
+            self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
+            if self._contradicts(tx.state, result.outcome):
+                # a final state never changes, so the money has to be put right by a person
+                log.error(
+                    "%s is %s but the provider now answers %s (%s): reconcile by hand",
+                    ref_id, tx.state.value, result.outcome.value, result.provider_code,
+                )  # fmt: skip
+            return tx, False
+        outcome = result.outcome
+        is_status = cause in STATUS_CAUSES
+        if (
+            outcome is Outcome.PENDING
+            and result.reason is Reason.NO_PAYMENT_RECORD
+            and is_status
+            and self._no_record_is_final(tx, now)
+        ):
+            outcome = Outcome.FAILED
+        checks = tx.checks + (1 if is_status else 0)
+        if outcome is Outcome.SUCCESS:
+            tx = transition(
+                self.ledger,
+                tx,
+                TxState.SUCCESS,
+                cause=cause,
+                now=now,
+                result=result,
+                checks=checks,
+                biller_ref=result.biller_ref or tx.biller_ref,
+                provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
+            )
+            return tx, True
+        if outcome is Outcome.FAILED:
+            tx = transition(
+                self.ledger,
+                tx,
+                TxState.FAILED,
+                cause=cause,
+                now=now,
+                result=result,
+                checks=checks,
+                provider_txn_id=result.provider_txn_id or tx.provider_txn_id,
+            )
+            self.ledger.add_entry(
+                tx.user_id, EntryKind.REFUND, tx.amount, now, ref_id=ref_id, reason=f"refund {ref_id}"
+            )
+            return tx, True
+        assert tx.paid_at is not None
+        due = self._next_check(tx.paid_at, now)
+        newly_flagged = due is None and not tx.flagged
+        fields: dict[str, Any] = {
+            "checks": checks,
+            "next_check_at": due,
+            "flagged": tx.flagged or due is None,
+        }
+        if tx.state is TxState.PAYING:
+            tx = transition(
+                self.ledger, tx, TxState.PENDING, cause=cause, now=now, result=result, **fields
+            )
+        else:
+            self.ledger.update_transaction(ref_id, TxState.PENDING, updated_at=now, **fields)
+            self.ledger.append_status_check(ref_id, tx.state, cause, result, now)
+            tx = self.ledger.get_transaction(ref_id) or tx
+        return tx, newly_flagged
 
     @staticmethod
     def _contradicts(state: TxState, outcome: Outcome) -> bool:

@@ -47,7 +47,7 @@ from bot.telegram.flows import (
 from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.ratelimit import LoketRateLimiter
+from bot.telegram.ratelimit import BoundedRequest, LoketRateLimiter
 from bot.telegram.texts import DEFAULT_LANG, TEXTS
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # a burst of calls waits its turn off the connection pool (bot/telegram/ratelimit.py)
+        builder = builder.request(BoundedRequest())
     if persistence is not None:
         builder = builder.persistence(persistence)
     application = builder.build()

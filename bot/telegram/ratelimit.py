@@ -3,19 +3,41 @@
 PTB's AIORateLimiter covers the overall limit (30/s) and groups (20/min) and retries after
 RetryAfter; it leaves private chats alone, so each chat also gets its own limiter: about one
 message a second, with a short burst allowed (Telegram tolerates bursts, then answers 429).
+
+`BoundedRequest`: at most CONNECTIONS calls on the wire at once. PTB's default pool of 256
+connections lets a burst (a hundred taps answered at once: `answerCallbackQuery` is not rate
+limited) open a hundred connections, and httpcore looks through every connection for every
+waiting call, again at every call's start and end: with a hundred of each, seconds of CPU on
+the event loop, and calls that time out after 5 s (the bench_bot.py 100 run did). A call
+waiting for its turn here holds no connection and runs into no timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 CHAT_BURST = 3  # messages a chat may get at once
 CHAT_PERIOD = 3.0  # seconds over which CHAT_BURST refills: one a second on average
 _MAX_CHATS = 10_000  # limiters kept; the oldest idle ones are dropped past this
+CONNECTIONS = 32  # Bot API calls on the wire at once: Telegram takes ~30 messages a second
+
+
+class BoundedRequest(HTTPXRequest):
+    """PTB's HTTPX request with at most `limit` calls on the wire at once (see the module)."""
+
+    def __init__(self, limit: int = CONNECTIONS, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=limit, **kwargs)
+        self._slots = asyncio.Semaphore(limit)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._slots:
+            return await super().do_request(*args, **kwargs)
 
 
 class LoketRateLimiter(BaseRateLimiter[int]):

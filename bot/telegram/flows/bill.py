@@ -119,7 +119,7 @@ def topup_ways(context: LoketContext) -> str:
 async def show(context: LoketContext, tx: Transaction, text: str) -> None:
     """The bill's message with its Pay / Cancel buttons; news of the payment edits it later."""
     message = await context.reply(text, bill_keyboard(context, tx, context.service.balance(tx.user_id)))
-    context.service.set_notify(tx.ref_id, notify_for(message, context.lang))
+    await context.service.set_notify_together(tx.ref_id, notify_for(message, context.lang))
 
 
 async def pay_pressed(update: Update, context: LoketContext) -> None:
@@ -143,19 +143,23 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
     if closed is not None:
         await answer(query, closed, show_alert=True)
         return
-    await answer(query)
     message = query.message
-
-    async def pay() -> Transaction:
-        context.service.set_notify(ref, notify_for(message, lang))
-        return await context.service.pay(ref, user_id)
-
-    paying = asyncio.ensure_future(pay())
+    started = asyncio.get_running_loop().time()
+    # The news goes to this message: stored with the debit, in the same transaction. The tap is
+    # answered meanwhile (the spinner stops): the payment does not wait for that call.
+    paying = asyncio.ensure_future(context.service.pay(ref, user_id, notify=notify_for(message, lang)))
+    try:
+        await answer(query)
+    except TelegramError as error:  # cosmetic: the message shows the outcome anyway
+        log.info("could not answer the tap on %s: %s", tx.ref_id, error)
     # "Processing" only for a slow pay answer: a fast one goes straight to the receipt, which
-    # the core's news of the payment puts on the bill's message (bot/telegram/notices.py).
-    done, _ = await asyncio.wait({paying}, timeout=PROCESSING_AFTER)
+    # the core's news of the payment puts on the bill's message (bot/telegram/notices.py). An
+    # answer already in (the payment settled, its receipt waiting for its turn to be sent) shows
+    # none either: the receipt would only overwrite it.
+    wait = max(0.0, PROCESSING_AFTER - (asyncio.get_running_loop().time() - started))
+    done, _ = await asyncio.wait({paying}, timeout=wait)
     processing_shown = False
-    if not done:
+    if not done and not context.service.get(ref, user_id).is_final:
         try:
             await edit(query, t(lang, "processing", ref=tx.ref_id))
             processing_shown = True
