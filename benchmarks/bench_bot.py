@@ -5,9 +5,10 @@ sandbox biller, with a temp database. N users at once each check a bill of their
 a number of the sandbox's load range) and pay it; the figures are the time from the user's
 message (or tap) to the bot's bill (or receipt), payments a minute, the Bot API calls per
 payment by method, SQLite statements per update (sqlite3's trace callback on the bot's
-connection) and CPU per update. The same users then talk to a bare python-telegram-bot echo
-bot on the same emulator (each sends a line and taps a button, as many updates as a payment):
-its CPU per update is the baseline, and the ratio is printed.
+connection; a statement is traced again for each trigger it fires), the commits among them
+(each a wait for the disk: synchronous=FULL) and CPU per update. The same users then talk to
+a bare python-telegram-bot echo bot on the same emulator (each sends a line and taps a button,
+as many updates as a payment): its CPU per update is the baseline, and the ratio is printed.
 
     python benchmarks/bench_bot.py [users]
 """
@@ -34,6 +35,7 @@ from bot.telegram.app import BotRunner
 
 FIRST_USER = 50_000
 CHAT_BOUND = ("sendMessage", "editMessageText", "sendChatAction")
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -66,14 +68,22 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
         for user_id in ids:
             runner.service.ensure_user(user_id)
             runner.service.top_up(FIRST_USER - 1, user_id, 1_000_000, "bench")
-        statements = 0
-
-        def count(_sql: str) -> None:
-            nonlocal statements
-            statements += 1
-
+        statements = commits = 0
         assert runner._db is not None
-        runner._db.conn.set_trace_callback(count)
+        conn = runner._db.conn
+        last = ""
+
+        def count(sql: str) -> None:
+            # A commit makes SQLite wait for the disk (synchronous=FULL): a COMMIT, or a write
+            # outside a transaction. A statement whose triggers fire is traced once per trigger.
+            nonlocal statements, commits, last
+            statements += 1
+            first = sql.lstrip()[:7].upper()
+            if first == "COMMIT" or (first.startswith(WRITES) and not conn.in_transaction and sql != last):
+                commits += 1
+            last = sql
+
+        conn.set_trace_callback(count)
         first_call = len(emulator.calls)
         cpu = time.process_time()
 
@@ -106,7 +116,10 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
         by_method = ", ".join(f"{m} {n / len(ids):.2f}" for m, n in sorted(calls.items()))
         bound = sum(calls[m] for m in CHAT_BOUND) / len(ids)
         print(f"Bot API calls per payment: {by_method}; chat-bound {bound:.2f}")
-        print(f"SQLite statements per update: {statements / updates:.1f}")
+        print(
+            f"SQLite statements per update: {statements / updates:.1f}; commits (waits for the disk) "
+            f"per update: {commits / updates:.2f}"
+        )
         return used / updates
     finally:
         await runner.stop()

@@ -6,10 +6,11 @@ holds up every chat. So writes that come due in the same turn of the loop (a hun
 tapping Pay at once) are committed together: `await writes.together(write, *args)` queues
 `write`, and on the loop's next turn the queue runs as one BEGIN IMMEDIATE … COMMIT, each
 write inside its own SAVEPOINT. A write that raises is rolled back alone and its caller gets
-the exception; the others are committed. A caller resumes only after the COMMIT, so what it
-wrote is on disk before it goes on: a payment's debit is committed before its pay request
-leaves, as before, only no longer alone. A write whose caller was cancelled before its turn
-is not run.
+the exception; the others are committed. (A write queued with `atomic=False`, whose
+statements each stand alone, gets no SAVEPOINT: SQLite undoes a failing statement itself.)
+A caller resumes only after the COMMIT, so what it wrote is on disk before it goes on: a
+payment's debit is committed before its pay request leaves, as before, only no longer alone.
+A write whose caller was cancelled before its turn is not run.
 
 `transaction()` is BEGIN IMMEDIATE … COMMIT, or a SAVEPOINT inside a transaction already open
 on the connection (a write run by `together`); `after_commit(fn)` runs `fn` after the
@@ -149,9 +150,17 @@ class Writes:
         outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             with self.transaction():
-                for write, args, future, _atomic in queue:
+                for write, args, future, atomic in queue:
                     if alone:
                         outcomes.append((future, True, write(*args)))
+                        continue
+                    if not atomic:  # statements that stand alone: SQLite undoes a failing one, no savepoint
+                        try:
+                            outcomes.append((future, True, write(*args)))
+                        except Exception as error:
+                            if not self.conn.in_transaction:  # the error ended the transaction: all undone
+                                raise
+                            outcomes.append((future, False, error))
                         continue
                     try:
                         with self.transaction():  # a SAVEPOINT: a failing write is undone alone

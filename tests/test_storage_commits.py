@@ -94,6 +94,31 @@ async def test_a_failing_write_is_undone_alone_and_its_caller_gets_the_error(tmp
     assert _committed(path) == [(1, "second"), (2, "second")]  # nothing of the failed write, not its half
 
 
+async def test_a_write_of_statements_that_stand_alone_keeps_what_ran_before_its_failing_one(
+    tmp_path: Path,
+) -> None:
+    """`atomic=False` (handled update ids, chat state): no SAVEPOINT; SQLite undoes the failing
+    statement itself, and the group goes on."""
+    path = tmp_path / "loket.sqlite3"
+    db = open_database(path)
+    _table(db.conn)
+    writes = writes_for(db.conn)
+
+    def rows(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t (x, note) VALUES (10, 'stands alone')")
+        conn.execute("INSERT INTO t (x, note) VALUES (1, 'clash')")  # x = 1 is taken by then
+
+    results = await asyncio.gather(
+        writes.together(_insert, db.conn, 1),
+        writes.together(rows, db.conn, atomic=False),
+        writes.together(_insert, db.conn, 2),
+        return_exceptions=True,
+    )
+    assert results[0] == 1 and results[2] == 2
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert _committed(path) == [(1, "second"), (2, "second"), (10, "stands alone")]
+
+
 async def test_a_busy_database_writes_nothing_and_tells_every_caller(tmp_path: Path) -> None:
     path = tmp_path / "loket.sqlite3"
     db = open_database(path, busy_timeout_ms=50)
