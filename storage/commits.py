@@ -109,9 +109,9 @@ class Writes:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """`callback()` once the outermost transaction is committed (now, outside one); never
         when what it belongs to is rolled back."""
-        if self.conn.in_transaction:
+        if self._depth > 0:  # inside a transaction or savepoint of ours
             self._after.append(callback)
-        else:
+        else:  # none, or someone else's (bot/moneyin's store): as before, at once
             callback()
 
     # -- group commit ---------------------------------------------------------------------------

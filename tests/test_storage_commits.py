@@ -197,3 +197,35 @@ async def test_many_customers_paying_at_once_wait_for_the_disk_a_few_times_not_p
         # measured: 201 and 200 when each update committed on its own; 23 and 33 together
         assert asked <= len(users), f"{asked} commits for {len(users)} inquiries"
         assert paid <= len(users), f"{paid} commits for {len(users)} payments"
+
+
+async def test_the_ledger_logs_a_write_of_a_group_only_once_committed_and_never_one_undone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.payments.ledger import Ledger
+    from bot.payments.models import EntryKind, Role
+
+    ledger = Ledger(open_database(tmp_path / "loket.sqlite3"))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    logged_at_commit: list[bool] = []
+
+    def top_up(user_id: int) -> None:
+        ledger.ensure_user_row(user_id, Role.CUSTOMER, now)
+        ledger.add_entry(user_id, EntryKind.TOPUP, 5_000, now, reason="test")
+        logged_at_commit.append(any("wallet user=" in r.getMessage() for r in caplog.records))
+
+    def undone(user_id: int) -> None:
+        top_up(user_id)
+        raise RuntimeError("changed my mind")
+
+    caplog.set_level("INFO", logger="loket.ledger")
+    results = await asyncio.gather(
+        ledger.together(top_up, 1), ledger.together(undone, 2), return_exceptions=True
+    )
+    assert results[0] is None and isinstance(results[1], RuntimeError)
+    assert logged_at_commit == [False, False]  # nothing said before the COMMIT
+    lines = [r.getMessage() for r in caplog.records if "wallet user=" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("wallet user=1 topup +5000")
+    assert ledger.balance(1) == 5_000 and ledger.balance(2) == 0
