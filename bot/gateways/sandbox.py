@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import logging
 import secrets
-import signal
 from typing import Any
 
 import httpx
@@ -235,11 +235,13 @@ class GatewaySandboxServer:
         self.sandbox = sandbox
         self.host = host
         self.port = port
-        self._runner: Any = None
+        self._site: Any = None  # bot.web.site.LocalSite, once started (aiohttp is imported then)
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
         from aiohttp import web
+
+        from bot.web.site import LocalSite
 
         async def any_request(request: web.Request) -> web.Response:
             status, answer = await self.sandbox.handle(
@@ -252,12 +254,8 @@ class GatewaySandboxServer:
 
         app = web.Application(client_max_size=64 * 1024)
         app.router.add_route("*", "/{tail:.*}", any_request)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        addresses = self._runner.addresses
-        self.port = int(addresses[0][1]) if addresses else self.port
+        self._site = LocalSite(app, self.host, self.port)
+        self.port = await self._site.start()
         if self.sandbox.base_url == SANDBOX_GATEWAY_URL:
             self.sandbox.base_url = self.url
         self._ticker = asyncio.create_task(self._tick(), name="gateway-sandbox-expiry")
@@ -278,29 +276,24 @@ class GatewaySandboxServer:
     async def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-            except asyncio.CancelledError:
-                pass
             self._ticker = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
 
 
 def serve(host: str = "127.0.0.1", port: int = 8091, notify_url: str = "") -> int:
     """Serve the gateway sandbox until SIGINT/SIGTERM. Returns the process exit code."""
+    from bot.web.site import until_signalled
 
     async def main() -> None:
         server = GatewaySandboxServer(MidtransSandbox(notify_url=notify_url), host, port)
         await server.start()
         print(f"Gateway sandbox (Midtrans Core API QRIS) on {server.url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         try:
-            await stop.wait()
+            await until_signalled()
         finally:
             await server.stop()
 
