@@ -76,9 +76,9 @@ async def run_line(context: LoketContext, line: str) -> None:
     elif command.verb is Verb.BALANCE:
         await context.reply(t(lang, "r_balance_only", balance=render.rupiah(service.balance(user_id))))
     elif command.verb is Verb.TICKET:
-        from bot.telegram.flows import moneyin
+        from bot.telegram.flows import topup
 
-        await moneyin.ticket_line(context, command.amount_text)
+        await topup.ticket_line(context, command.amount_text)
     elif command.verb is Verb.STATUS_REF:
         await context.reply(await status_of_ref(context, command.ref))
     else:
