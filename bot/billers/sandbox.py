@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from bot.billers.base import JAKARTA, InvalidCustomerNumber, Product
+from bot.billers.base import InvalidCustomerNumber, Product
 from bot.billers.catalog import PDAM_RULE, iak_catalog
 from bot.billers.iak import PATH, IAKClient, sign
 from bot.billers.iak_codes import STATUS_REQUEST_REFUSED
 from bot.billers.sandbox_bills import ADMIN_PER_BILL, bill_data
 from bot.billers.sandbox_numbers import EXTRA_FIELD, REFERENCE_ONLY, Scenario, scenario_for
 from bot.config import Settings
+from bot.jakarta import JAKARTA
 
 SANDBOX_USERNAME = "081234567890"
 SANDBOX_API_KEY = "sandbox-loket-key"  # public: the key of a local simulator, not a secret

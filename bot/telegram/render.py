@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot.jakarta import JAKARTA
 from bot.payments import (
     InvalidCustomerNumber,
     NumberRule,
@@ -20,8 +20,6 @@ from bot.payments import (
 from bot.telegram.texts import DEFAULT_LANG, TEXTS, Raw, clip, t
 
 WALLET_NOTE = 80  # characters of an entry's reason on a wallet line (ten lines share one message)
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 _REASON_KEYS = {
     Reason.ALREADY_PAID: "reason_already_paid",

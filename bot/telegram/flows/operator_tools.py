@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from telegram import Update
 from telegram.ext import filters
 
+from bot.jakarta import JAKARTA
 from bot.ops.export import RangeError, parse_day, transactions
 from bot.payments import Role, Transaction, TxState
 from bot.telegram import reports
@@ -22,7 +23,7 @@ from bot.telegram.context import LoketContext
 from bot.telegram.flows import account
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.flows.operator import user_id_of
-from bot.telegram.render import JAKARTA, rupiah, tx_line
+from bot.telegram.render import rupiah, tx_line
 from bot.telegram.texts import t
 
 LOOKUP_SHOWN = 10
