@@ -1,6 +1,6 @@
 """Operators looking things up: `/user <id>`, `/saldo <id>`, `/history <id>` (one user's name,
-role, wallet and payments) and `/stats [DD/MM/YYYY]` (any day: the figures and margin per
-product of operator.py's /stats, and per reseller).
+role, wallet and payments) and `/stats [DD/MM/YYYY]` (today or any day: the figures and margin
+per product, and per reseller).
 
 Registered before `account.py` for ADMIN_IDS only: an operator's `/saldo` or `/history` without
 an id is their own, as for anyone (account.py answers it); with an id it is that user's. A user
@@ -111,8 +111,8 @@ def _breakdown(lang: str, title: str, groups: dict[str, list[Transaction]]) -> l
 
 
 def stats_text(context: LoketContext, day: date) -> str:
-    """The day's figures and margin per product (reports.stats_text, as operator.py shows
-    today's), then the same day per reseller."""
+    """The day's figures and margin per product (reports.stats_text), then the same day per
+    reseller."""
     lang, service = context.lang, context.service
     by_reseller: dict[str, list[Transaction]] = defaultdict(list)
     roles: dict[int, Role | None] = {}
