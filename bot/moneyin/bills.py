@@ -23,7 +23,7 @@ from bot.payments.errors import (
     PaymentError,
     TransactionNotFound,
 )
-from bot.payments.models import TxState
+from bot.payments.models import OPEN_PAYMENT_STATES, TxState
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class BillPayer:
                     tx = await self.payments.pay(intent.bill_ref, intent.user_id)
                     note = tx.state.value
                 except NotPayable as refused:
-                    started = {TxState.PAYING, TxState.PENDING, TxState.SUCCESS, TxState.FAILED}
+                    started = OPEN_PAYMENT_STATES | {TxState.SUCCESS, TxState.FAILED}  # sent
                     if refused.state in started:
                         note = f"already {refused.state.value}"
                     else:

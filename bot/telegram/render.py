@@ -148,7 +148,7 @@ def outcome_text(lang: str, tx: Transaction) -> str:
             lang, "failed", ref=tx.ref_id, reason=Raw(reason_text(lang, tx.reason)), amount=rupiah(tx.amount)
         )
         return failed + "\n" + subject
-    if state in (TxState.PAYING, TxState.PENDING):
+    if tx.is_open:
         return t(lang, "pending", ref=tx.ref_id) + "\n" + subject
     if state is TxState.CANCELLED:
         return t(lang, "state_cancelled", ref=tx.ref_id)
