@@ -123,38 +123,46 @@ async def _qris_here(query: CallbackQuery, context: LoketContext) -> MoneyIn | N
 
 async def qr_check_pressed(update: Update, context: LoketContext) -> None:
     """ "Sudah bayar? Cek": the gateway is asked; what it says is applied like any answer."""
-    query = update.callback_query
-    assert query is not None and context.matches
+    intent = await _qr_asked(update, context, cancel=False)
+    if intent is not None:
+        note = t(context.lang, _state_note(intent))
+        await answer(_query(update), note, show_alert=intent.is_open)
+
+
+async def qr_cancel_pressed(update: Update, context: LoketContext) -> None:
+    """ "Batal": cancelled at the gateway; a payment that came first is credited all the same."""
+    intent = await _qr_asked(update, context, cancel=True)
+    if intent is not None:
+        await answer(_query(update), t(context.lang, _state_note(intent)) if not intent.is_open else None)
+
+
+async def _qr_asked(update: Update, context: LoketContext, *, cancel: bool) -> PaymentIntent | None:
+    """The QR's intent once the gateway was asked (or told to cancel it) for the tapper; None
+    after telling them why not (QRIS off, not their QR)."""
+    query = _query(update)
+    assert context.matches
     money = await _qris_here(query, context)
     if money is None:
-        return
+        return None
+    order, user_id = context.matches[0]["order"], query.from_user.id
     try:
-        intent = await money.qris.check(context.matches[0]["order"], query.from_user.id)
+        if cancel:
+            return await money.qris.cancel(order, user_id)
+        return await money.qris.check(order, user_id)
     except IntentNotFound:
         await answer(query, t(context.lang, "cb_unknown"), show_alert=True)
-        return
-    await answer(query, t(context.lang, _state_note(intent)), show_alert=intent.is_open)
+        return None
+
+
+def _query(update: Update) -> CallbackQuery:
+    assert update.callback_query is not None
+    return update.callback_query
 
 
 def _state_note(intent: PaymentIntent) -> str:
     if intent.state in (IntentState.PAID, IntentState.REVERSED):
         return "qr_paid_already"
     return "qr_still_pending" if intent.is_open else "qr_closed"
-
-
-async def qr_cancel_pressed(update: Update, context: LoketContext) -> None:
-    """ "Batal": cancelled at the gateway; a payment that came first is credited all the same."""
-    query = update.callback_query
-    assert query is not None and context.matches
-    money = await _qris_here(query, context)
-    if money is None:
-        return
-    try:
-        intent = await money.qris.cancel(context.matches[0]["order"], query.from_user.id)
-    except IntentNotFound:
-        await answer(query, t(context.lang, "cb_unknown"), show_alert=True)
-        return
-    await answer(query, t(context.lang, _state_note(intent)) if not intent.is_open else None)
 
 
 def handlers() -> list[Handler]:

@@ -16,7 +16,7 @@ from telegram.ext import filters
 from bot.moneyin.errors import AmountOutOfRange, TicketClosed, TicketNotFound
 from bot.telegram import callbacks, keyboards, render
 from bot.telegram.context import LoketContext
-from bot.telegram.flows.common import Handler, button, command
+from bot.telegram.flows.common import Handler, command, operator_button
 from bot.telegram.flows.qris import amount_range
 from bot.telegram.flows.topup import parse_topup
 from bot.telegram.messages import answer, edit
@@ -121,10 +121,6 @@ async def ticket_button(update: Update, context: LoketContext) -> None:
     """✅ Terima / ✖ Tolak under a ticket: the message becomes the decision (or who decided first)."""
     query = update.callback_query
     assert query is not None and context.matches
-    lang = context.lang
-    if not context.is_operator:
-        await answer(query, t(lang, "cb_unknown"), show_alert=True)
-        return
     accept = bool(query.data and query.data.startswith("tacc:"))
     await answer(query)
     text = await _decide(context, int(context.matches[0]["ticket"]), accept=accept)
@@ -142,8 +138,8 @@ async def ticket_button(update: Update, context: LoketContext) -> None:
 def handlers(admin_ids: list[int]) -> list[Handler]:
     operators = filters.User(user_id=admin_ids)
     return [
-        button(callbacks.TICKET_ACCEPT, ticket_button),
-        button(callbacks.TICKET_REJECT, ticket_button),
+        operator_button(callbacks.TICKET_ACCEPT, ticket_button),
+        operator_button(callbacks.TICKET_REJECT, ticket_button),
         command("tiket", tiket, operators),
         command("terima", terima, operators),
         command("tolak", tolak, operators),
