@@ -154,11 +154,16 @@ class MoneyInStore:
 
     def update_intent(self, order_id: str, expected_state: IntentState, **fields: Any) -> bool:
         """Set `fields` only while the intent is still in `expected_state`. False if it was not."""
-        values = {key: _sql_value(key, value) for key, value in fields.items()}
-        assignments = ", ".join(f"{key} = :{key}" for key in values)
+        return self._update_if("payment_intents", "order_id", order_id, expected_state.value, fields)
+
+    def _update_if(self, table: str, key: str, value: object, state: str, fields: dict[str, Any]) -> bool:
+        """Set `fields` on the row whose `key` is `value`, only while its state is `state`: the
+        conditional UPDATE a concurrent writer cannot slip past. False if it was not."""
+        values = {name: _sql_value(name, field) for name, field in fields.items()}
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
         cursor = self.db.execute(
-            f"UPDATE payment_intents SET {assignments} WHERE order_id = :_order AND state = :_state",  # noqa: S608
-            {**values, "_order": order_id, "_state": expected_state.value},
+            f"UPDATE {table} SET {assignments} WHERE {key} = :_key AND state = :_state",  # noqa: S608
+            {**values, "_key": value, "_state": state},
         )
         return cursor.rowcount == 1
 
@@ -303,13 +308,8 @@ class MoneyInStore:
         return _ticket(row) if row else None
 
     def update_ticket(self, ticket_id: int, expected_state: TicketState, **fields: Any) -> bool:
-        values = {key: _sql_value(key, value) for key, value in fields.items()}
-        assignments = ", ".join(f"{key} = :{key}" for key in values)
-        cursor = self.db.execute(
-            f"UPDATE deposit_tickets SET {assignments} WHERE ticket_id = :_id AND state = :_state",  # noqa: S608
-            {**values, "_id": ticket_id, "_state": expected_state.value},
-        )
-        return cursor.rowcount == 1
+        """Set `fields` only while the ticket is still in `expected_state`. False if it was not."""
+        return self._update_if("deposit_tickets", "ticket_id", ticket_id, expected_state.value, fields)
 
     def tickets(
         self, where: str, params: list[Any], limit: int = 10_000, order: str = "ticket_id"
