@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
@@ -24,21 +24,10 @@ from bot.moneyin.models import (
     PaymentIntent,
     TicketState,
 )
+from storage.times import parse_ts, ts
 
 _INTENT_TIMES = ("expires_at", "paid_at", "next_check_at", "created_at", "updated_at")
 _TICKET_TIMES = ("expires_at", "decided_at", "created_at", "updated_at")
-
-
-def ts(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: money in stores aware UTC times only")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _intent(row: dict[str, Any]) -> PaymentIntent:
