@@ -6,7 +6,6 @@ counts the pay requests each ref_id got, `/_sandbox/health` says it is up.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from bot.billers.iak import PATH
@@ -59,16 +58,8 @@ class SandboxServer:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8090) -> int:
     """Serve the sandbox until SIGINT/SIGTERM. Returns the process exit code."""
-    from bot.web.site import until_signalled
+    from bot.web.site import serve_until_signalled
 
-    async def main() -> None:
-        server = SandboxServer(IakSimulator.from_settings(settings), host, port)
-        await server.start()
-        print(f"Sandbox biller on {server.url}", flush=True)
-        try:
-            await until_signalled()
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
-    return 0
+    return serve_until_signalled(
+        lambda: SandboxServer(IakSimulator.from_settings(settings), host, port), "Sandbox biller on {url}"
+    )

@@ -286,16 +286,9 @@ class GatewaySandboxServer:
 
 def serve(host: str = "127.0.0.1", port: int = 8091, notify_url: str = "") -> int:
     """Serve the gateway sandbox until SIGINT/SIGTERM. Returns the process exit code."""
-    from bot.web.site import until_signalled
+    from bot.web.site import serve_until_signalled
 
-    async def main() -> None:
-        server = GatewaySandboxServer(MidtransSandbox(notify_url=notify_url), host, port)
-        await server.start()
-        print(f"Gateway sandbox (Midtrans Core API QRIS) on {server.url}", flush=True)
-        try:
-            await until_signalled()
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
-    return 0
+    return serve_until_signalled(
+        lambda: GatewaySandboxServer(MidtransSandbox(notify_url=notify_url), host, port),
+        "Gateway sandbox (Midtrans Core API QRIS) on {url}",
+    )

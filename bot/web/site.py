@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
+from typing import Protocol
 
 from aiohttp import web
 
@@ -44,6 +46,34 @@ class LocalSite:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+class Served(Protocol):
+    """A server that starts, says where it listens, and stops."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def start(self) -> int: ...
+
+    async def stop(self) -> None: ...
+
+
+def serve_until_signalled(make: Callable[[], Served], banner: str) -> int:
+    """Start the server `make` builds, print `banner` (with its `{url}`), serve until SIGINT or
+    SIGTERM, then stop it. Returns the process exit code."""
+
+    async def main() -> None:
+        server = make()
+        await server.start()
+        print(banner.format(url=server.url), flush=True)
+        try:
+            await until_signalled()
+        finally:
+            await server.stop()
+
+    asyncio.run(main())
+    return 0
 
 
 async def until_signalled() -> None:
