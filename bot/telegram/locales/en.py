@@ -308,6 +308,8 @@ TEXTS: dict[str, str] = {
     "usage_stats": "Usage: /stats (today) or /stats &lt;DD/MM/YYYY&gt;",
     "user_unknown": "User {user_id} has never used Loket.",
     "lookup_of": "<b>User {user_id}</b>",
+    "user_tickets": "Open deposit tickets: {count}",
+    "user_ticket_line": "#{id} · transfer <b>{transfer}</b> · valid until {until}",
     "user_card": "<b>User {user_id}</b>: {name}\nRole: {role}, language: {lang_name}\n"
     "Balance: <b>{balance}</b>\n"
     "Last transactions:",

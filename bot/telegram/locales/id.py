@@ -308,6 +308,8 @@ TEXTS: dict[str, str] = {
     "usage_stats": "Pakai: /stats (hari ini) atau /stats &lt;DD/MM/YYYY&gt;",
     "user_unknown": "Pengguna {user_id} belum pernah memakai Loket.",
     "lookup_of": "<b>Pengguna {user_id}</b>",
+    "user_tickets": "Tiket deposit terbuka: {count}",
+    "user_ticket_line": "#{id} · transfer <b>{transfer}</b> · berlaku s.d. {until}",
     "user_card": "<b>Pengguna {user_id}</b>: {name}\nPeran: {role}, bahasa: {lang_name}\n"
     "Saldo: <b>{balance}</b>\n"
     "Transaksi terakhir:",
