@@ -198,6 +198,8 @@ TEXTS: dict[str, str] = {
     "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
     "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
     "failed &lt;reason&gt;.",
+    "flagged_settled_admin": "✅ Transaction <code>{ref}</code> ({product} {number}, {amount}), "
+    "flagged for checking, is now {state}.",
     "error_generic": "Sorry, something went wrong. Please try again shortly.",
     "chat_flood": "✋ Too many messages at once. Slow down: further messages are not read until "
     "the earlier ones are answered. A Pay button you already tapped is still handled.",
