@@ -11,8 +11,9 @@
   never taken for down;
 - the biller: when it last answered, and its incidents (bot/ops/alerts.py): failing while it
   refuses our credentials, or has answered nothing for BILLER_SILENT_MINUTES;
-- payments pending and flagged (read from the ledger; reported, never failing).
-No setting's value, no path and no secret is in the answer.
+- payments pending and flagged (read on a read-only connection of its own; reported, never
+  failing).
+No setting's value, no folder and no secret is in the answer.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import __version__
 from bot.ops.alerts import BillerWatch
-from bot.ops.metrics import Metrics, open_payments
+from bot.ops.metrics import Metrics, open_payments, reading
 
 HEALTH_DB_WAIT = 1.0  # seconds the writability check waits for another writer's lock
 _NOT_ANSWERS = {401, 404, 409}  # the token refused, or another bot polls it: Telegram is not serving us
@@ -142,15 +143,23 @@ def _read_only_fs(path: Path) -> bool:
 class Vitals:
     """One Application's metrics and what `/healthz` reads."""
 
-    def __init__(
-        self, settings: Any, db: Any, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, settings: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
-        self.db = db
+        self.path = Path(settings.database_path).resolve()
         self.clock = clock
-        self.metrics = Metrics(db)
+        self.metrics = Metrics(self.path)
         self.telegram = TelegramLink(self.metrics, clock)
         self.biller: BillerWatch | None = None  # set by bot/telegram/ops_jobs.watch_biller
+
+    def _ledger(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """In a worker thread: (the database part, the payments part)."""
+        database = database_writable(self.path)
+        try:
+            with reading(self.path) as db:
+                pending, flagged = open_payments(db)
+        except sqlite3.Error as error:
+            return {**database, "readable": False}, {"error": str(error)[:120]}
+        return database, {"pending": pending, "flagged": flagged}
 
     def _biller(self) -> tuple[dict[str, Any], bool]:
         watch = self.biller
@@ -171,14 +180,7 @@ class Vitals:
     async def health(self) -> tuple[bool, dict[str, Any]]:
         """(healthy, the JSON answer)."""
         failing: list[str] = []
-        database = await asyncio.to_thread(database_writable, Path(self.settings.database_path).resolve())
-        payments: dict[str, Any]
-        try:
-            pending, flagged = open_payments(self.db)
-            payments = {"pending": pending, "flagged": flagged}
-        except Exception as error:
-            payments = {"error": str(error)[:120]}
-            database = {**database, "readable": False}
+        database, payments = await asyncio.to_thread(self._ledger)
         if not database["writable"] or database.get("readable") is False:
             failing.append("database")
         limit = self.settings.health_telegram_seconds

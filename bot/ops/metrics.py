@@ -8,18 +8,22 @@ per update or per outside call, no database work per update.
   (`WatchedBiller`, bot/ops/alerts.py);
 - payments by product and outcome: PENDING when a pay answer left one unsettled (the biller
   wrapper), SUCCESS or FAILED once when it settles (the core's observer);
-- read from the ledger at scrape time by `LedgerCollector` (two indexed queries): payments
-  pending and flagged, and every wallet together in whole rupiah (an integer, never a float
-  sum of money).
+- read from the ledger at scrape time by `LedgerCollector` (indexed queries on a read-only
+  connection of its own, in a worker thread): payments pending and flagged, and every wallet
+  together in whole rupiah (an integer, never a float sum of money).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -51,10 +55,11 @@ def update_kind(update: object) -> str:
 
 
 class LedgerCollector(Collector):
-    """Figures read from the ledger when Prometheus scrapes, on the bot's own connection."""
+    """Figures read from the ledger when Prometheus scrapes, on a read-only connection of its own
+    (the scrape runs in a worker thread: the chat never waits for it)."""
 
-    def __init__(self, db: Any) -> None:
-        self.db = db
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     def collect(self) -> Iterator[Metric]:
         pending = GaugeMetricFamily(
@@ -67,9 +72,10 @@ class LedgerCollector(Collector):
             "loket_wallet_balance_total_rupiah", "Every user's wallet together, whole rupiah"
         )
         try:
-            open_count, flagged_count = open_payments(self.db)
-            total = wallet_total(self.db)
-        except Exception as error:  # a scrape never breaks the bot; the figures are left out
+            with reading(self.path) as db:
+                open_count, flagged_count = open_payments(db)
+                total = wallet_total(db)
+        except sqlite3.Error as error:  # a scrape never breaks the bot; the figures are left out
             log.warning("metrics: the ledger could not be read: %s", error)
             return
         pending.add_metric([], open_count)
@@ -78,6 +84,16 @@ class LedgerCollector(Collector):
         yield pending
         yield flagged
         yield wallets
+
+
+@contextmanager
+def reading(path: Path, wait: float = 1.0) -> Iterator[sqlite3.Connection]:
+    """A read-only connection of its own to the ledger (never creates a file), closed after."""
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=wait)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def open_payments(db: Any) -> tuple[int, int]:
@@ -101,7 +117,7 @@ def wallet_total(db: Any) -> int:
 class Metrics:
     """The counters of one Application, in its own registry (tests build many applications)."""
 
-    def __init__(self, db: Any = None) -> None:
+    def __init__(self, database_path: Path | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.updates = Counter("loket_updates", "Telegram updates handled, by kind", ["kind"], registry=r)
@@ -135,8 +151,8 @@ class Metrics:
         kinds = ("command", "message", "callback", "edited", "other")
         self._kinds = {kind: self.updates.labels(kind) for kind in kinds}
         self._settled: OrderedDict[str, None] = OrderedDict()
-        if db is not None:
-            self.registry.register(LedgerCollector(db))
+        if database_path is not None:
+            self.registry.register(LedgerCollector(database_path))
 
     # -- the chat ------------------------------------------------------------------------------
     def update_handled(self, update: object, started: float) -> None:
@@ -155,4 +171,5 @@ class Metrics:
         self.payments.labels(tx.product_code, tx.state.value).inc()
 
     def render(self) -> bytes:
+        """The Prometheus text; reads the ledger, so call it in a worker thread."""
         return generate_latest(self.registry)

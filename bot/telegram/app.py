@@ -81,7 +81,7 @@ def build_application(
     processor = PerChatUpdateProcessor()
     sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
     loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync, money)
-    vitals = Vitals(settings, service.ledger.db)  # metrics and health: /metrics, /healthz
+    vitals = Vitals(settings)  # metrics and health: /metrics, /healthz
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket, "vitals": vitals})

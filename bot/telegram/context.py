@@ -163,7 +163,7 @@ class LoketApplication(Application[ExtBot[None], LoketContext, Any, Any, Any, Jo
         super().__init__(**kwargs)
         self.loket = loket
         # its metrics and what /healthz reads (bot/ops/health.py)
-        self.vitals = vitals or Vitals(loket.settings, loket.service.ledger.db)
+        self.vitals = vitals or Vitals(loket.settings)
 
     async def initialize(self) -> None:
         """PTB's start-up, then the catalogue from the provider's list (the operators are told

@@ -9,6 +9,7 @@ notifications while the rest stops). A taken HTTP_PORT stops the start with one 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ METRICS_PATH = "/metrics"
 METRICS_TYPE = "text/plain; version=0.0.4"
 
 Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]  # (healthy, JSON answer)
-Render = Callable[[], bytes]  # the Prometheus text
+Render = Callable[[], bytes]  # the Prometheus text, made in a worker thread
 
 
 class WebStartError(Exception):
@@ -46,7 +47,8 @@ def add_watch_routes(http: LoketHTTP, health: Health, metrics: Render) -> None:
         )
 
     async def scrape(request: web.Request) -> web.Response:
-        return web.Response(body=metrics(), content_type=METRICS_TYPE, charset="utf-8")
+        body = await asyncio.to_thread(metrics)  # reads the ledger: never on the event loop
+        return web.Response(body=body, content_type=METRICS_TYPE, charset="utf-8")
 
     http.add_route("GET", HEALTH_PATH, healthz)
     http.add_route("GET", METRICS_PATH, scrape)
