@@ -1,15 +1,18 @@
 """Watching Loket over its own HTTP server (bot/web/runtime.py), which runs in every mode:
 `GET /healthz` (200, or 503 naming what fails: the database, Telegram, the biller) and
 `GET /metrics` (Prometheus text, the application's own registry), over real HTTP, from the real
-process and from BotRunner polling the Bot API emulator."""
+process (with the Dockerfile's own HEALTHCHECK command) and from BotRunner polling the Bot API
+emulator."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +27,7 @@ from bot.playground.emulator import BotApiEmulator
 from bot.telegram import ops_jobs
 from bot.telegram.app import BotRunner, run_bot
 from bot.web.runtime import WebStartError
-from tests.e2e_harness import TOKEN, base_env, free_port
+from tests.e2e_harness import ROOT, TOKEN, base_env, free_port
 from tests.tg_double import TOKEN as BOT_TOKEN
 from tests.tg_double import FakeBotAPI
 from tests.tg_setup import ADMIN, CUSTOMER, PLN_OK, PLN_PENDING, make_settings
@@ -49,6 +52,16 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def value(found: dict[Any, float], name: str, **labels: str) -> float:
     return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def docker_healthcheck(port: int) -> int:
+    """The Dockerfile's HEALTHCHECK command, as Docker runs it in the container: its exit code."""
+    text = (ROOT / "Dockerfile").read_text()
+    command = text.split("HEALTHCHECK", 1)[1].split("CMD", 1)[1].split("\n\n", 1)[0].strip()
+    assert command.startswith("python -c ")
+    command = shlex.quote(sys.executable) + command.removeprefix("python")
+    env = {"HTTP_PORT": str(port), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_PROXY": "127.0.0.1"}
+    return subprocess.run(["sh", "-c", command], env=env, capture_output=True, timeout=20).returncode
 
 
 def _without_dac_override() -> list[str]:
@@ -90,6 +103,7 @@ async def test_the_real_process_answers_healthz_and_turns_503_when_the_database_
             assert answer["biller"]["credentials_refused"] is False
             assert answer["payments"] == {"pending": 0, "flagged": 0}
             assert answer["version"]
+            assert await asyncio.to_thread(docker_healthcheck, port) == 0
 
             db.chmod(0o444)  # the disk or the file turned read-only under the running bot
             failing = await get(f"{url}/healthz")
@@ -98,6 +112,7 @@ async def test_the_real_process_answers_healthz_and_turns_503_when_the_database_
             assert answer["status"] == "failing" and answer["failing"] == ["database"]
             assert answer["database"] == {"writable": False, "error": "the file is readonly (loket.sqlite3)"}
             assert answer["payments"] == {"pending": 0, "flagged": 0}  # reading still works
+            assert await asyncio.to_thread(docker_healthcheck, port) == 1  # the container turns unhealthy
 
             db.chmod(0o644)
             assert (await get(f"{url}/healthz")).status_code == 200
