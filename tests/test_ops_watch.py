@@ -223,6 +223,8 @@ async def test_healthz_names_telegram_and_the_biller_while_they_fail_and_recover
         probe = SimpleNamespace(application=app)
         await ops_jobs._probe_telegram(probe)  # the probe asks getMe: no answer
         assert (await get(url)).status_code == 503
+        errors = samples(app.vitals.metrics.render().decode())
+        assert value(errors, "loket_telegram_errors_total", kind="network") >= 2  # the poll, the probe
         api.gone = False
         await ops_jobs._probe_telegram(probe)
         back = await get(url)

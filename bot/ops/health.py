@@ -39,6 +39,14 @@ HEALTH_DB_WAIT = 1.0  # seconds the writability check waits for another writer's
 _NOT_ANSWERS = {401, 404, 409}  # the token refused, or another bot polls it: Telegram is not serving us
 
 
+def _error_kind(code: int) -> str:
+    if code >= 500:
+        return "server"
+    if code in (401, 404):
+        return "token"
+    return "conflict" if code == 409 else "refused"
+
+
 class TelegramLink:
     """When the Bot API last answered (any HTTP answer but a refused token counts)."""
 
@@ -52,12 +60,12 @@ class TelegramLink:
         if code == 429:
             self.metrics.telegram_429.inc()
         elif code >= 300:
-            self.metrics.telegram_errors.inc()
+            self.metrics.telegram_errors.labels(_error_kind(code)).inc()
         if code < 500 and code not in _NOT_ANSWERS:
             self.last_answer = self.clock()
 
     def failed(self) -> None:
-        self.metrics.telegram_errors.inc()
+        self.metrics.telegram_errors.labels("network").inc()
 
     def age(self) -> float | None:
         """Seconds since the last answer; None before the first."""

@@ -145,7 +145,10 @@ class Metrics:
         )
         self.telegram_429 = Counter("loket_telegram_429", "Bot API answers 429 Too Many Requests", registry=r)
         self.telegram_errors = Counter(
-            "loket_telegram_errors", "Bot API calls that failed (network, 5xx, refused), 429s apart",
+            "loket_telegram_errors",
+            "Bot API calls that failed, 429s apart: network, server (5xx), token (401/404), conflict "
+            "(409: another bot on the token), refused (400, 403: a request Telegram turned down)",
+            ["kind"],
             registry=r,
         )
         kinds = ("command", "message", "callback", "edited", "other")
