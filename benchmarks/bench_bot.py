@@ -61,6 +61,7 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
         DATABASE_PATH=Path(tmp) / "bench.sqlite3",
         ADMIN_IDS=str(FIRST_USER - 1),
         LOG_LEVEL="WARNING",
+        HTTP_PORT=0,  # Loket's HTTP server (/healthz, /metrics) on a free port
     )
     runner = BotRunner(settings)
     await runner.start()

@@ -35,6 +35,7 @@ async def main(lines: int, patience: float) -> None:
             TELEGRAM_BASE_URL=emulator.base_url,
             DATABASE_PATH=Path(tmp) / "bench.sqlite3",
             LOG_LEVEL="WARNING",
+            HTTP_PORT=0,  # Loket's HTTP server (/healthz, /metrics) on a free port
         )
         runner = BotRunner(settings)
         await runner.start()

@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     deposit_bank_info: str = Field("", alias="DEPOSIT_BANK_INFO")
     http_listen: str = Field("127.0.0.1", alias="HTTP_LISTEN")
     http_port: int = Field(8081, alias="HTTP_PORT", ge=0, le=65535)
+    # /healthz answers 503 ("telegram") when the Bot API has answered nothing for this long
+    health_telegram_seconds: int = Field(300, alias="HEALTH_TELEGRAM_SECONDS", ge=30, le=86_400)
     # the gateway sandbox served elsewhere (python -m bot gateway-sandbox) for PAYMENT_GATEWAY=sandbox
     gateway_sandbox_url: str = Field("", alias="GATEWAY_SANDBOX_URL")
     # play money with real bills, or real money with play bills: refused unless said here
@@ -170,7 +172,7 @@ class Settings(BaseSettings):
             return int(text)
         return value
 
-    @field_validator("qris_expiry_minutes", "http_port", mode="before")
+    @field_validator("qris_expiry_minutes", "http_port", "health_telegram_seconds", mode="before")
     @classmethod
     def _whole(cls, value: object) -> object:
         if isinstance(value, str):

@@ -35,6 +35,7 @@ def base_env(**extra: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "LANG": "C.UTF-8",
         "NO_PROXY": "127.0.0.1,localhost",
+        "HTTP_PORT": "0",  # Loket's HTTP server always runs: a free port, never a collision on 8081
     }
     env.update(extra)
     return env

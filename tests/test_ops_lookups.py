@@ -98,3 +98,31 @@ async def test_stats_for_any_day_with_its_products_and_resellers(tmp_path) -> No
         assert admin.last()["text"] == "Usage: /stats (today) or /stats &lt;DD/MM/YYYY&gt;"
         assert bot.errors == []
     assert datetime.now(UTC).astimezone(JAKARTA)  # the real clock is not used above
+
+
+async def test_user_lists_the_users_open_deposit_tickets(tmp_path) -> None:
+    async with Harness(tmp_path, money=True, DEPOSIT_BANK_INFO="BCA 123 a.n. Loket") as bot:
+        customer = bot.chat(CUSTOMER, "id", "Budi")
+        await customer.says("/start")
+        for amount in ("100000", "250000", "50000"):
+            await customer.says(f"TIKET.{amount}")
+        mine = bot.money.tickets.tickets_of(CUSTOMER)
+        rejected = next(x for x in mine if x.amount == 50_000)
+        await bot.money.tickets.reject(ADMIN, rejected.ticket_id, "no transfer")
+        other = bot.chat(OTHER, "id", "Sari")
+        await other.says("TIKET.75000")  # someone else's: not theirs
+        admin = bot.chat(ADMIN, "en", "Op")
+        await admin.says(f"/user {CUSTOMER}")
+        card = admin.last()["text"]
+        assert "Open deposit tickets: 2" in card
+        for x in mine:
+            transfer = f"{x.transfer_amount:,}".replace(",", ".")
+            line = f"#{x.ticket_id} · transfer <b>Rp {transfer}</b> · valid until "
+            assert (line in card) is (x.ticket_id != rejected.ticket_id), x
+        assert "75.0" not in card.split("Open deposit tickets")[1]
+        await admin.says(f"/user {OTHER}")
+        assert "Open deposit tickets: 1" in admin.last()["text"]
+        bot.service.set_language(ADMIN, "id")  # the operator reads Indonesian from now on
+        await admin.says(f"/user {CUSTOMER}")
+        assert "Tiket deposit terbuka: 2\n#" in admin.last()["text"]
+        assert bot.errors == []

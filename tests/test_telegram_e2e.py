@@ -88,6 +88,7 @@ async def test_python_m_bot_runs_answers_and_stops_on_sigterm(tmp_path: Path) ->
             DATABASE_PATH=str(tmp_path / "loket.sqlite3"),
             BILLER="sandbox",
             LOG_LEVEL="DEBUG",
+            HTTP_PORT="0",  # Loket's HTTP server always runs: a free port
         )
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

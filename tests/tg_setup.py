@@ -31,6 +31,7 @@ def make_settings(tmp: Path, **extra: Any) -> Settings:
         "DATABASE_PATH": str(tmp / "loket.sqlite3"),
         "ADMIN_IDS": str(ADMIN),
         "MARKUP": "1500",
+        "HTTP_PORT": "0",  # Loket's HTTP server always runs: a free port, never a collision on 8081
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

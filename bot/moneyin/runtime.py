@@ -1,9 +1,11 @@
-"""Money in beside the bot: the gateway, MoneyIn, and Loket's own HTTP server.
+"""Money in beside the bot: the gateway and MoneyIn.
 
-BotRunner (bot/telegram/app.py) calls `start()` once the payment core exists (before Telegram
-is spoken to: a taken HTTP_PORT stops the start with one line), `recover()` beside the chat
-with the core's own recovery, and `stop()` on the way out. With PAYMENT_GATEWAY=none there is
-no gateway and no HTTP server; deposit tickets still work.
+BotRunner (bot/telegram/app.py) calls `start()` once the payment core exists, hands `qris` to
+Loket's HTTP server (bot/web/runtime.py, which it owns and starts before Telegram is spoken to)
+for the gateway's notifications and tells `served()` where that server listens, calls
+`recover()` beside the chat with the core's own recovery, and `stop()` on the way out (after the
+HTTP server stopped). With PAYMENT_GATEWAY=none there is no gateway and no notification route;
+deposit tickets still work.
 """
 
 from __future__ import annotations
@@ -18,13 +20,9 @@ from bot.gateways import make_gateway
 from bot.gateways.base import Gateway
 from bot.gateways.midtrans import NOTIFY_PATH
 from bot.moneyin.service import MoneyIn
-from bot.web.server import LoketHTTP, add_gateway_routes
+from bot.web.server import LoketHTTP
 
 log = logging.getLogger(__name__)
-
-
-class MoneyInStartError(Exception):
-    """Money in cannot start (its HTTP port is taken). The message is one line for the operator."""
 
 
 class MoneyInRuntime:
@@ -44,24 +42,21 @@ class MoneyInRuntime:
             self.gateway = make_gateway(self.settings)
             self._own_gateway = self.gateway is not None
         self.money = MoneyIn(self.db, self.payments, self.gateway, self.settings)
+        return self.money
+
+    @property
+    def qris(self) -> Any:
+        """What the gateway's notifications reach (QrisPayments), None without a gateway."""
+        return self.money.qris if self.money is not None and self.gateway is not None else None
+
+    def served(self, http: LoketHTTP) -> None:
+        """Loket's HTTP server listens (with the notification route when there is a gateway)."""
         if self.gateway is None:
-            return self.money
-        http = LoketHTTP(self.settings.http_listen, self.settings.http_port)
-        add_gateway_routes(http, self.money.qris)
-        try:
-            await http.start()
-        except OSError as error:
-            await self.stop()
-            where = f"{self.settings.http_listen}:{self.settings.http_port}"
-            why = error.strerror or type(error).__name__
-            raise MoneyInStartError(
-                f"Cannot listen on {where} (HTTP_LISTEN, HTTP_PORT) for gateway notifications: {why}"
-            ) from None
+            return
         self.http = http
         simulator = getattr(self.gateway, "simulator", None)
         if simulator is not None and not simulator.notify_url:  # the in-process sandbox notifies us here
             simulator.notify_url = f"{http.url}{NOTIFY_PATH}"
-        return self.money
 
     async def recover(self) -> None:
         """Beside the chat: what happened while Loket was down is looked at, then polled."""
@@ -74,10 +69,9 @@ class MoneyInRuntime:
         self.money.start()
 
     async def stop(self) -> None:
-        """No new notifications first, then the poller stops and the bills being paid finish."""
-        if self.http is not None:
-            await self.http.stop()
-            self.http = None
+        """The poller stops and the bills being paid finish (BotRunner stopped the HTTP server
+        first: no new notifications)."""
+        self.http = None
         if self.money is not None:
             await self.money.stop()
         if self._own_gateway and self.gateway is not None:

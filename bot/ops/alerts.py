@@ -118,10 +118,16 @@ class BillerWatch:
 
     def unanswered(self, cause: str) -> None:
         self.silence.fail(cause)
-        if not self.silence.told and self.silence.lasted() >= self.silent_seconds:
+        self.tick()
+
+    def tick(self) -> None:
+        """A silence told once it has lasted BILLER_SILENT_MINUTES: on the next unanswered call,
+        or by the clock (bot/telegram/ops_jobs.py asks every TICK_SECONDS) when nobody calls."""
+        if self.silence.active and not self.silence.told and self.silence.lasted() >= self.silent_seconds:
             self.silence.told = True
             minutes = max(1, round(self.silence.lasted() / 60))
-            self._say("alert_silent", {"provider": self.provider, "minutes": minutes, "cause": cause[:200]})
+            cause = self.silence.cause[:200]
+            self._say("alert_silent", {"provider": self.provider, "minutes": minutes, "cause": cause})
 
     def deposit(self, amount: int | None) -> None:
         if amount is None or self.deposit_below <= 0:
@@ -166,11 +172,14 @@ class BillerWatch:
 
 
 class WatchedBiller:
-    """The biller, answering exactly as before, with every answer shown to a `BillerWatch`."""
+    """The biller, answering exactly as before, with every answer shown to a `BillerWatch` and
+    counted in the application's metrics (bot/ops/metrics.py): latency per call, errors by code,
+    inquiries by product and outcome, pay answers that left a payment PENDING."""
 
-    def __init__(self, inner: Any, watch: BillerWatch) -> None:
+    def __init__(self, inner: Any, watch: BillerWatch, metrics: Any = None) -> None:
         self.inner = inner
         self.watch = watch
+        self.metrics = metrics
         self.name = inner.name
 
     def __getattr__(self, name: str) -> Any:
@@ -183,27 +192,99 @@ class WatchedBiller:
         product: Product = self.inner.product(code)
         return product
 
+    # -- metrics (nothing here changes an answer) -------------------------------------------
+    def _took(self, call: str, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.biller_seconds.labels(call).observe(time.perf_counter() - started)
+
+    def _error(self, code: str) -> None:
+        if self.metrics is not None:
+            self.metrics.biller_errors.labels(code or "none").inc()
+
+    def _result(self, result: PaymentResult) -> None:
+        if result.outcome is Outcome.SUCCESS:
+            return
+        no_answer = result.outcome is Outcome.PENDING and not result.provider_code and not result.raw
+        if no_answer:
+            self._error(NO_ANSWER)
+        elif result.outcome is Outcome.FAILED:
+            self._error(result.provider_code or result.reason.value)
+
+    def _pending(self, bill: Bill) -> None:
+        if self.metrics is not None:
+            self.metrics.payments.labels(bill.product_code, Outcome.PENDING.value).inc()
+
+    # -- the calls ----------------------------------------------------------------------------
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
+        started = time.perf_counter()
         try:
             bill: Bill = await self.inner.inquire(product, customer_number, ref_id, months=months)
         except (InvalidCustomerNumber, UnknownProduct):  # refused here, nothing was asked
             raise
         except BillerError as error:
+            self._took("inquiry", started)
+            self._error(error_code(error))
+            if self.metrics is not None:
+                self.metrics.inquiries.labels(product.code, error.reason.value).inc()
             self.watch.error(error)
             raise
+        self._took("inquiry", started)
+        if self.metrics is not None:
+            self.metrics.inquiries.labels(product.code, "bill").inc()
         self.watch.answered("", "")
         return bill
 
     async def pay(self, bill: Bill) -> PaymentResult:
-        return self.watch.result(await self.inner.pay(bill))
+        started = time.perf_counter()
+        try:
+            result: PaymentResult = await self.inner.pay(bill)
+        except Exception:  # the core keeps it PENDING: the request may have left
+            self._took("pay", started)
+            self._error("exception")
+            self._pending(bill)
+            raise
+        self._took("pay", started)
+        self._result(result)
+        if result.outcome is Outcome.PENDING:
+            self._pending(bill)
+        return self.watch.result(result)
 
     async def check_status(self, bill: Bill) -> PaymentResult:
-        return self.watch.result(await self.inner.check_status(bill))
+        started = time.perf_counter()
+        try:
+            result: PaymentResult = await self.inner.check_status(bill)
+        except Exception:
+            self._took("status", started)
+            self._error("exception")
+            raise
+        self._took("status", started)
+        self._result(result)
+        return self.watch.result(result)
 
     async def deposit(self) -> int | None:
-        amount: int | None = await self.inner.deposit()
+        started = time.perf_counter()
+        try:
+            amount: int | None = await self.inner.deposit()
+        except Exception:
+            self._took("deposit", started)
+            self._error("exception")
+            raise
+        self._took("deposit", started)
         self.watch.deposit(amount)
         return amount
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+NO_ANSWER = "no_answer"
+
+
+def error_code(error: BillerError) -> str:
+    """A biller error's code for the metrics: the provider's, or no_answer, or its reason."""
+    if error.provider_code:
+        return error.provider_code
+    message = str(getattr(error, "message", "") or error)
+    if not error.raw and message.startswith(_NO_ANSWER_PREFIXES):
+        return NO_ANSWER
+    return error.reason.value

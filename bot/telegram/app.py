@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.moneyin import MoneyIn
-from bot.moneyin.runtime import MoneyInRuntime, MoneyInStartError
+from bot.moneyin.runtime import MoneyInRuntime
+from bot.ops.health import Vitals, WatchedRequest
 from bot.ops.startup import summary as startup_summary
 from bot.payments import Biller, CatalogueSync, PaymentService
 from bot.telegram import ops_jobs
@@ -51,6 +52,7 @@ from bot.telegram.notices import make_alarm, make_observer
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import BoundedRequest, LoketRateLimiter
 from bot.telegram.texts import DEFAULT_LANG, TEXTS
+from bot.web.runtime import LoketWeb, WebStartError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -81,30 +83,37 @@ def build_application(
     processor = PerChatUpdateProcessor()
     sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
     loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync, money)
+    vitals = Vitals(settings)  # metrics and health: /metrics, /healthz
     builder = (
         ApplicationBuilder()
-        .application_class(LoketApplication, {"loket": loket})
+        .application_class(LoketApplication, {"loket": loket, "vitals": vitals})
         .context_types(ContextTypes(context=LoketContext))
         .token(settings.token)
         .base_url(settings.telegram_base_url)
         .concurrent_updates(processor)
         .rate_limiter(rate_limiter or LoketRateLimiter())
     )
+    # Every Bot API answer is seen (when Telegram last answered, its 429s and errors).
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:  # a burst of calls waits its turn off the connection pool (bot/telegram/ratelimit.py)
-        builder = builder.request(BoundedRequest())
+        watched = WatchedRequest(request, vitals.telegram)
+        builder = builder.request(watched).get_updates_request(watched)
+    else:  # the bot's calls: a burst waits its turn off the connection pool (ratelimit.py); 1 for getUpdates
+        builder = builder.request(WatchedRequest(BoundedRequest(), vitals.telegram)).get_updates_request(
+            WatchedRequest(HTTPXRequest(connection_pool_size=1), vitals.telegram)
+        )
     if persistence is not None:
         builder = builder.persistence(persistence)
     application = builder.build()
     assert isinstance(application, LoketApplication)
     processor.application = application
+    processor.on_handled = vitals.metrics.update_handled  # counters only, no database work
     register(application, settings.admin_ids)
     ops_jobs.schedule(application)
     ops_jobs.watch_biller(application)  # the biller's refusals, silences, low deposit: to operators
     service.add_observer(
         make_observer(application, settings.admin_ids, settings.status_follow_hours, service=service)
     )
+    service.add_observer(vitals.metrics.on_payment)  # settled payments, counted once
     service.add_alarm(make_alarm(application, service, settings.admin_ids))
     if money is not None:
         money.qris.add_observer(make_intent_observer(application, service))
@@ -162,7 +171,8 @@ class BotRunner:
         self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
-        self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets, the HTTP server
+        self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets
+        self.web: LoketWeb | None = None  # Loket's own HTTP server: /healthz, /metrics, notifications
 
     async def start(self) -> None:
         from storage.db import lock_database, open_database
@@ -184,7 +194,7 @@ class BotRunner:
                 self._own_biller = True
             self.service = PaymentService(Ledger(self._db), self.biller, self.settings)
         self.money_in = MoneyInRuntime(self.settings, self.service, self._db)
-        await self.money_in.start()  # MoneyInStartError when HTTP_PORT is taken: before Telegram
+        await self.money_in.start()
         app = build_application(
             self.settings,
             self.service,
@@ -194,6 +204,10 @@ class BotRunner:
             money=self.money_in.money,
         )
         self.application = app
+        # Loket's HTTP server, in every mode, before Telegram: WebStartError when HTTP_PORT is taken
+        self.web = LoketWeb(self.settings.http_listen, self.settings.http_port)
+        http = await self.web.start(app.vitals.health, app.vitals.metrics.render, qris=self.money_in.qris)
+        self.money_in.served(http)
         try:
             await app.initialize()
         except InvalidToken:
@@ -240,7 +254,10 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
             self._recovery = None
-        if self.money_in is not None:  # no new notifications; bills being paid finish while Telegram is up
+        if self.web is not None:  # no new notifications
+            await self.web.stop()
+            self.web = None
+        if self.money_in is not None:  # bills being paid finish while Telegram is up
             await self.money_in.stop()
         app = self.application
         if app is not None:
@@ -291,7 +308,7 @@ def run_bot(settings: Settings) -> int:
             print(str(error), file=sys.stderr)
             await runner.stop()
             return 2
-        except MoneyInStartError as error:
+        except WebStartError as error:
             print(str(error), file=sys.stderr)
             await runner.stop()
             return 2

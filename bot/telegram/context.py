@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.moneyin import MoneyIn
+from bot.ops.health import Vitals
 from bot.payments import CatalogueSync, PaymentService
 from bot.telegram.catalogue import Catalogue
 from bot.telegram.draft import PayDraft
@@ -158,9 +159,11 @@ class LoketContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 class LoketApplication(Application[ExtBot[None], LoketContext, Any, Any, Any, JobQueue[LoketContext]]):
     """PTB's Application holding the `Loket` every handler's context reaches."""
 
-    def __init__(self, *, loket: Loket, **kwargs: Any) -> None:
+    def __init__(self, *, loket: Loket, vitals: Vitals | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loket = loket
+        # its metrics and what /healthz reads (bot/ops/health.py)
+        self.vitals = vitals or Vitals(loket.settings)
 
     async def initialize(self) -> None:
         """PTB's start-up, then the catalogue from the provider's list (the operators are told

@@ -54,10 +54,29 @@ def make_observer(
 
         await tell_operators(application, service, admin_ids or [], tx, text)
 
+    cleared: set[str] = set()  # flagged payments whose settlement the operators heard of
+
+    async def tell_operators_cleared(tx: Transaction) -> None:
+        """The flagged payment settled (a late answer, /resolve): the alert's incident is over."""
+        if tx.ref_id in cleared:  # the owner's news told again (retell) is not the operators'
+            return
+        cleared.add(tx.ref_id)
+
+        def text(lang: str) -> str:
+            return t(
+                lang, "flagged_settled_admin", ref=tx.ref_id, product=tx.product_code,
+                number=tx.customer_number, amount=render.rupiah(tx.amount),
+                state=render.state_text(lang, tx.state),
+            )  # fmt: skip
+
+        await tell_operators(application, service, admin_ids or [], tx, text)
+
     async def on_settled(tx: Transaction) -> None:
         if tx.flagged and not tx.is_final:
             await tell_operators_flagged(tx)
             return
+        if tx.flagged:
+            await tell_operators_cleared(tx)
         notify = tx.notify or {}
         if not tx.is_final or notify.get("chat_id") is None:
             return

@@ -125,13 +125,18 @@ def watch_biller(application: LoketApplication) -> BillerWatch:
         service.biller.name, tell,
         silent_minutes=settings.biller_silent_minutes, deposit_below=settings.deposit_alert_below,
     )  # fmt: skip
-    if not isinstance(service.biller, WatchedBiller):
-        service.biller = WatchedBiller(service.biller, watch)
+    metrics = application.vitals.metrics
+    if isinstance(service.biller, WatchedBiller):  # a new application over the same core: its watch now
+        service.biller.watch, service.biller.metrics = watch, metrics
+    else:
+        service.biller = WatchedBiller(service.biller, watch, metrics)
+    application.vitals.biller = watch  # /healthz reads its incidents
     return watch
 
 
 _TELEGRAM: weakref.WeakKeyDictionary[LoketApplication, Incident] = weakref.WeakKeyDictionary()
 TELEGRAM_PROBE_SECONDS = 5
+TELEGRAM_IDLE_SECONDS = 60  # a bot with nothing to say asks getMe after this long: quiet is not down
 
 
 def telegram_incident(application: LoketApplication) -> Incident:
@@ -148,14 +153,22 @@ def telegram_failed(application: LoketApplication, error: BaseException) -> None
 
 
 async def _probe_telegram(context: Any) -> None:
-    """While Telegram is unreachable, ask it every few seconds; the first answer ends the outage."""
+    """While Telegram is unreachable, ask it every few seconds; the first answer ends the outage.
+    When nothing was asked of it for a minute (webhook mode, a quiet night), ask too: /healthz
+    tells a quiet bot from one Telegram no longer answers. The biller's silence is looked at too."""
     application: LoketApplication = context.application
+    watch = application.vitals.biller
+    if watch is not None:
+        watch.tick()
     incident = telegram_incident(application)
-    if not incident.active:
+    idle = application.vitals.telegram.quiet_for() >= TELEGRAM_IDLE_SECONDS
+    if not incident.active and not idle:
         return
     try:
         await application.bot.get_me()
-    except TelegramError:
+    except TelegramError as error:
+        if not incident.active:
+            telegram_failed(application, error)
         return
     incident.ok()
 

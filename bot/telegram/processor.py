@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -55,6 +56,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._warned: set[int] = set()  # chats told to slow down, until their backlog drains
         self.dropped = 0  # updates dropped unread since start (a figure for benchmarks)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        # metrics (bot/ops/metrics.py): told (update, time.perf_counter() at its arrival) once handled
+        self.on_handled: Callable[[object, float], None] | None = None
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -85,6 +88,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self.do_process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        arrived = time.perf_counter()
         key = self._key(update)
         waiting = self._users.get(key, 0) - 1 if key is not None else -1  # behind the one running
         if waiting >= self.backlog and not is_pay_tap(update):
@@ -123,6 +127,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     del self._users[key]
                     del self._locks[key]
                     self._warned.discard(key)
+        if self.on_handled is not None:
+            self.on_handled(update, arrived)
         if self.application is not None and self.application.persistence is not None:
             await self.application.update_persistence()
 

@@ -1,8 +1,8 @@
 """Loket's own HTTP server: one aiohttp application on HTTP_LISTEN:HTTP_PORT.
 
-Beside the bot, in polling and webhook mode alike (the webhook has its own server, PTB's).
-Endpoints are added before `start()` by whoever owns them: `add_gateway_routes` adds
-`POST /payments/midtrans/notify`; a health or metrics endpoint is one more `add_route`.
+Beside the bot, in polling and webhook mode alike (the webhook has its own server, PTB's);
+bot/web/runtime.py owns and starts it. Endpoints are added before `start()`: `add_gateway_routes`
+adds `POST /payments/midtrans/notify`, runtime.py's `add_watch_routes` `/healthz` and `/metrics`.
 Keep it on 127.0.0.1 behind an HTTPS reverse proxy: the gateway must reach it on 443.
 """
 

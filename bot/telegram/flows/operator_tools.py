@@ -23,7 +23,7 @@ from bot.telegram.context import LoketContext
 from bot.telegram.flows import account
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.flows.operator import user_id_of
-from bot.telegram.render import rupiah, tx_line
+from bot.telegram.render import jakarta_time, rupiah, tx_line
 from bot.telegram.texts import t
 
 LOOKUP_SHOWN = 10
@@ -48,7 +48,7 @@ async def _target(context: LoketContext, usage: str) -> int | None:
 
 
 async def user(update: Update, context: LoketContext) -> None:
-    """`/user <id>`: who they are, their wallet and their last payments."""
+    """`/user <id>`: who they are, their wallet, their last payments and open deposit tickets."""
     target = await _target(context, "usage_user")
     if target is None:
         return
@@ -61,6 +61,16 @@ async def user(update: Update, context: LoketContext) -> None:
           balance=rupiah(service.balance(target)), lang_name=found.language),
     ]  # fmt: skip
     lines += [tx_line(lang, tx) for tx in txs] or [t(lang, "history_empty")]
+    money = context.money
+    if money is not None:  # deposit tickets waiting for an operator's ✅ / ✖ (bot/moneyin/tickets.py)
+        mine = [x for x in money.tickets.open_tickets(context.user_id) if x.user_id == target]
+        if mine or money.tickets.available:
+            lines.append(t(lang, "user_tickets", count=len(mine)))
+        lines += [
+            t(lang, "user_ticket_line", id=x.ticket_id, transfer=rupiah(x.transfer_amount),
+              until=jakarta_time(x.expires_at))
+            for x in mine
+        ]  # fmt: skip
     await context.reply("\n".join(lines))
 
 

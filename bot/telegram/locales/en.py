@@ -198,6 +198,8 @@ TEXTS: dict[str, str] = {
     "pending at the biller for over {hours} hours. Check with the biller; user {user_id}'s wallet "
     "is still debited. Then close it: <code>/resolve {ref}</code> success &lt;biller ref&gt; or "
     "failed &lt;reason&gt;.",
+    "flagged_settled_admin": "✅ Transaction <code>{ref}</code> ({product} {number}, {amount}), "
+    "flagged for checking, is now {state}.",
     "error_generic": "Sorry, something went wrong. Please try again shortly.",
     "chat_flood": "✋ Too many messages at once. Slow down: further messages are not read until "
     "the earlier ones are answered. A Pay button you already tapped is still handled.",
@@ -308,6 +310,8 @@ TEXTS: dict[str, str] = {
     "usage_stats": "Usage: /stats (today) or /stats &lt;DD/MM/YYYY&gt;",
     "user_unknown": "User {user_id} has never used Loket.",
     "lookup_of": "<b>User {user_id}</b>",
+    "user_tickets": "Open deposit tickets: {count}",
+    "user_ticket_line": "#{id} · transfer <b>{transfer}</b> · valid until {until}",
     "user_card": "<b>User {user_id}</b>: {name}\nRole: {role}, language: {lang_name}\n"
     "Balance: <b>{balance}</b>\n"
     "Last transactions:",

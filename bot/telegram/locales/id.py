@@ -200,6 +200,8 @@ TEXTS: dict[str, str] = {
     "flagged_admin": "⚠ Transaksi <code>{ref}</code> ({product} {number}, {amount}) masih diproses "
     "biller lebih dari {hours} jam. Cek ke biller; saldo pengguna {user_id} masih terpotong. "
     "Lalu tutup: <code>/resolve {ref}</code> success &lt;ref biller&gt; atau failed &lt;alasan&gt;.",
+    "flagged_settled_admin": "✅ Transaksi <code>{ref}</code> ({product} {number}, {amount}) yang "
+    "perlu dicek kini {state}.",
     "error_generic": "Maaf, terjadi kesalahan. Coba lagi sebentar lagi.",
     "chat_flood": "✋ Terlalu banyak pesan sekaligus. Pelan-pelan: pesan berikutnya tidak dibaca "
     "sampai yang sebelumnya selesai dijawab. Tombol Bayar yang sudah diketuk tetap diproses.",
@@ -308,6 +310,8 @@ TEXTS: dict[str, str] = {
     "usage_stats": "Pakai: /stats (hari ini) atau /stats &lt;DD/MM/YYYY&gt;",
     "user_unknown": "Pengguna {user_id} belum pernah memakai Loket.",
     "lookup_of": "<b>Pengguna {user_id}</b>",
+    "user_tickets": "Tiket deposit terbuka: {count}",
+    "user_ticket_line": "#{id} · transfer <b>{transfer}</b> · berlaku s.d. {until}",
     "user_card": "<b>Pengguna {user_id}</b>: {name}\nPeran: {role}, bahasa: {lang_name}\n"
     "Saldo: <b>{balance}</b>\n"
     "Transaksi terakhir:",
