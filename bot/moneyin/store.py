@@ -24,6 +24,7 @@ from bot.moneyin.models import (
     PaymentIntent,
     TicketState,
 )
+from storage.commits import writes_for
 from storage.times import parse_ts, ts
 
 _INTENT_TIMES = ("expires_at", "paid_at", "next_check_at", "created_at", "updated_at")
@@ -66,14 +67,10 @@ class MoneyInStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE … COMMIT; any exception (even a BaseException) rolls back."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        """BEGIN IMMEDIATE … COMMIT, the same way as every writer on this connection
+        (storage/commits.py: a SAVEPOINT inside one already open); any exception rolls back."""
+        with writes_for(self.db.conn).transaction():
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))

@@ -17,8 +17,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.jakarta import JAKARTA
-from bot.payments.ledger import Ledger, parse_ts, ts
+from bot.payments.ledger import Ledger
 from bot.payments.models import Transaction, TxState
+from storage.times import parse_ts, ts
 
 MAX_DAYS = 366
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.jakarta import JAKARTA
-from bot.payments.ledger import Ledger, ts
+from bot.payments.ledger import Ledger
 from bot.payments.models import TxState
+from storage.times import ts
 
 
 @dataclass

@@ -18,13 +18,14 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlite_utils
 
 from bot.billers.base import Bill, PaymentResult
 from bot.payments.models import (
+    OPEN_PAYMENT_STATES,
     EntryKind,
     Role,
     Transaction,
@@ -34,23 +35,12 @@ from bot.payments.models import (
     WalletEntry,
 )
 from storage.commits import together_when_free, writes_for
+from storage.times import parse_ts, ts
 
 T = TypeVar("T")
 
-OPEN_SQL = "('PAYING', 'PENDING')"
-
-
-def ts(value: datetime | None) -> str | None:
-    """A datetime as stored: UTC, microseconds, fixed width."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: the ledger stores aware UTC times only")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+# the open payment states, spelled once (models.OPEN_PAYMENT_STATES), as SQL
+OPEN_SQL = "(" + ", ".join(f"'{state.value}'" for state in sorted(OPEN_PAYMENT_STATES)) + ")"
 
 
 def _tx(row: dict[str, Any]) -> Transaction:

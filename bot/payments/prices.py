@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from bot.payments.errors import PaymentError
 from bot.payments.models import MAX_RUPIAH
+from storage.commits import writes_for
 
 ALL = "*"
 ROLES = ("customer", "reseller")
@@ -117,13 +118,9 @@ class PriceBook:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        """BEGIN IMMEDIATE … COMMIT, as every writer on this connection (storage/commits.py)."""
+        with writes_for(self.db.conn).transaction():
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def _require_admin(self, actor_id: int) -> None:
         if actor_id not in self._admins:
