@@ -566,6 +566,37 @@ WHEN EXISTS (SELECT 1 FROM ticket_events WHERE event_id = NEW.event_id)
 BEGIN SELECT RAISE(ABORT, 'ticket_events are append-only'); END;
 """
 
+
+def _hot_path_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the queries every payment, status round and report runs, measured on a
+    ledger of 100,000 transactions (benchmarks/bench_scale.py). Without them each of these read
+    a whole table: the one-debit-one-refund trigger (v3) on every debit and refund, the stale
+    check in `pay` (every SUCCESS row), the retelling of untold outcomes in every follow-up round
+    (every settled row) and the day's figures of everyone (/stats, the daily report).
+
+    Self-contained on purpose (nothing refers to its version number), so it can be renumbered
+    if another migration lands first. tests/test_storage_plans.py asserts each plan uses them.
+    """
+    _script(_HOT_PATH_INDEXES)(db)
+
+
+_HOT_PATH_INDEXES = """
+-- wallet_entries_no_replace (v3) and entries_for() look entries up by ref_id: the partial
+-- unique index of v1 cannot serve them (its WHERE is not implied by `kind = NEW.kind`)
+CREATE INDEX wallet_entries_ref ON wallet_entries(ref_id, kind);
+-- one bill (product + customer number) being paid or paid since it was shown: pay()'s guards;
+-- it starts with customer_number, so it replaces v1's index on that column alone
+CREATE INDEX transactions_bill ON transactions(customer_number, product_code, state, settled_at);
+DROP INDEX transactions_customer;
+-- STATUS.<customer number> of one user, newest first
+CREATE INDEX transactions_customer_user ON transactions(customer_number, user_id, created_at);
+-- outcomes settled in the last days whose owner was not told yet (every follow-up round)
+CREATE INDEX transactions_settled ON transactions(state, settled_at);
+-- a day's payments of everyone: /stats, the daily report, exports
+CREATE INDEX transactions_paid ON transactions(paid_at);
+"""
+
+
 # (version, name, apply). Append new versions; never edit a released one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "users, transactions, wallet entries, events, append-only triggers", _script(_V1)),
@@ -576,6 +607,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "PTB persistence tables and handled updates, defined by migrations only", _script(_V6)),
     (7, "prices, product switches, cached provider product lists", _prices_and_catalogue),
     (8, "money in: payment intents, gateway messages, deposit tickets, one credit per key", _money_in),
+    (9, "indexes for the hot paths at scale (trigger, pay guards, retell, day figures)", _hot_path_indexes),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
