@@ -20,7 +20,7 @@ biller can close it. The rules:
 Refusals (`TransactionNotFound`, `PermissionError`, `NotResolvable`, `ResolveNoteMissing`)
 change nothing and make no biller call.
 
-This module uses three internals of the PaymentService facade: `_in_flight` (pay requests of
+This module uses three internals of the core's settlement part (settlement.py): `_in_flight` (pay requests of
 this process still waiting), `_unclear` (the PENDING answer of a status call that raised) and
 `_record` (store an answer: state move, refund, observers, alarm).
 """
@@ -38,7 +38,7 @@ from bot.payments.errors import PaymentError, TransactionNotFound
 from bot.payments.models import OPEN_PAYMENT_STATES, Transaction
 
 if TYPE_CHECKING:
-    from bot.payments.service import PaymentService
+    from bot.payments.settlement import Settlement
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def operator_answer(tx: Transaction, admin_id: int, verdict: Verdict, note: str)
 
 
 async def resolve(
-    service: PaymentService, admin_id: int, ref_id: str, verdict: Verdict | str, note: str
+    service: Settlement, admin_id: int, ref_id: str, verdict: Verdict | str, note: str
 ) -> Resolution:
     """Close an open payment as the operator says, unless the biller's own final answer does."""
     if not service.is_admin(admin_id):

@@ -1,0 +1,205 @@
+"""Inquiries and payments: the bill asked for, then paid at most once.
+
+The order of things in `pay`: the payment's record, its PAYING state and the wallet debit are
+committed in one SQLite transaction *before* the pay request leaves the process; only the caller
+whose conditional UPDATE moved it INQUIRED -> PAYING sends it; everything later (a second tap, a
+timeout, a restart) settles it with the status call and the same reference (settlement.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.billers.base import MAX_MONTHS, InquiryError, Reason
+from bot.payments.base import log
+from bot.payments.errors import (
+    BillBeingPaid,
+    InquiryExpired,
+    InsufficientBalance,
+    InvalidMonths,
+    NotPayable,
+    TransactionNotFound,
+)
+from bot.payments.models import OPEN_PAYMENT_STATES, EntryKind, Transaction, TxState
+from bot.payments.resolve import Resolution
+from bot.payments.resolve import resolve as resolve_payment
+from bot.payments.settlement import Settlement
+from bot.payments.states import transition
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+REF_ID_MAX = 20
+
+
+def new_ref_id(now: datetime) -> str:
+    """Our reference: "LK" + UTC yymmddHHMMSS + 6 random base32 characters (20, alphanumeric).
+
+    IAK wants ref_id alphanumeric without spaces; Ayoconnect's refNumber likewise. The time
+    prefix makes references sortable and readable on a receipt; 30 random bits per second make
+    a clash practically impossible (and `inquire` checks the ledger anyway).
+    """
+    stamp = now.astimezone(UTC).strftime("%y%m%d%H%M%S")
+    return "LK" + stamp + "".join(secrets.choice(_BASE32) for _ in range(6))
+
+
+class Payments(Settlement):
+    """Inquire, cancel, pay; follow-up and recovery go through the status call only."""
+
+    def set_notify(self, ref_id: str, notify: dict[str, Any]) -> None:
+        if not self.ledger.set_notify(ref_id, dict(notify)):
+            raise TransactionNotFound(ref_id)
+
+    async def inquire(
+        self,
+        user_id: int,
+        product_code: str,
+        customer_number: str,
+        notify: dict[str, Any] | None = None,
+        months: int = 1,
+    ) -> Transaction:
+        """Ask the biller for the bill and store it as INQUIRED, priced bill total + the markup the
+        operator's price rules give this user and product (bot/payments/prices.py; MARKUP by default).
+
+        `months`: how many months to pay, for a product paid by the month (BPJS), 1 by default.
+        """
+        product = self.biller.product(product_code)  # UnknownProduct
+        markup = self.prices.quote(product.code, user_id)  # ProductOff; fixed on the bill from here on
+        number = product.number_rule.check(customer_number)  # InvalidCustomerNumber
+        if months != 1 and not (product.needs_month and 1 <= months <= MAX_MONTHS):
+            raise InvalidMonths(months, MAX_MONTHS if product.needs_month else 1)
+        if not self.is_admin(user_id):  # InquiryLimited: nothing stored, no biller call
+            self._inquiry_limit.admit(user_id, self._now())
+        ref_id = new_ref_id(self._now())
+        while self.ledger.exists(ref_id):
+            ref_id = new_ref_id(self._now())
+        # created_at is when the bill was asked for: a payment of it that settles after this moment
+        # may not be in the biller's answer, so it makes this inquiry stale (see pay)
+        asked = self._now()
+        bill = await self.biller.inquire(product, number, ref_id, months=months)
+        if bill.total <= 0:
+            raise InquiryError("the biller returned a bill with nothing to pay", reason=Reason.BAD_RESPONSE)
+        bill = bill.model_copy(update={"ref_id": ref_id})
+        now = self._now()
+        tx = Transaction(
+            ref_id=ref_id,
+            user_id=user_id,
+            provider=bill.provider or self.biller.name,
+            product_code=product.code,
+            product_name=product.name,
+            customer_number=number,
+            customer_name=bill.customer_name,
+            bill=bill,
+            bill_total=bill.total,
+            markup=markup,
+            amount=bill.total + markup,
+            cost=bill.cost if bill.cost is not None else bill.total,
+            state=TxState.INQUIRED,
+            created_at=asked,
+            updated_at=now,
+            notify=dict(notify or {}),
+        )
+        with self.ledger.transaction():
+            self.ledger.ensure_user_row(user_id, self._role_for(user_id, None), now)
+            self.ledger.insert_transaction(tx)
+            self.ledger.append_event(
+                ref_id, None, TxState.INQUIRED, "inquiry", now, message=bill.customer_name
+            )
+        return tx
+
+    def cancel(self, ref_id: str, user_id: int) -> Transaction:
+        now = self._now()
+        with self.ledger.transaction():
+            tx = self._visible(ref_id, user_id, admin_sees_all=False)
+            if tx.state is not TxState.INQUIRED:
+                raise NotPayable(tx)
+            return transition(self.ledger, tx, TxState.CANCELLED, cause="cancel", now=now)
+
+    async def pay(self, ref_id: str, user_id: int) -> Transaction:
+        """Debit and pay, at most once. See the module docstring for the order of things."""
+        now = self._now()
+        expired: Transaction | None = None
+        with self.ledger.transaction():
+            tx = self._visible(ref_id, user_id, admin_sees_all=False)
+            if tx.state is not TxState.INQUIRED:
+                raise NotPayable(tx)
+            # the bill this inquiry showed was paid by a payment that settled after it was asked
+            # for (whenever that payment started): stale, the biller's answer may predate it
+            paid_since = self.ledger.succeeded_after(
+                tx.product_code, tx.customer_number, tx.created_at, tx.ref_id
+            )
+            if (now - tx.created_at).total_seconds() > self.settings.inquiry_ttl_seconds:
+                expired = transition(
+                    self.ledger, tx, TxState.EXPIRED, cause="expire", now=now, reason=Reason.INQUIRY_EXPIRED
+                )
+            elif paid_since is not None:
+                expired = transition(
+                    self.ledger,
+                    tx,
+                    TxState.EXPIRED,
+                    cause="expire",
+                    now=now,
+                    reason=Reason.ALREADY_PAID,
+                    message=f"paid by {paid_since.ref_id}",
+                )
+            else:
+                other = self.ledger.open_payment_of_bill(tx.product_code, tx.customer_number, tx.ref_id)
+                if other is not None:
+                    raise BillBeingPaid(tx, other)
+                balance = self.ledger.balance(tx.user_id)
+                if balance < tx.amount:
+                    raise InsufficientBalance(balance, tx.amount)
+                tx = transition(
+                    self.ledger,
+                    tx,
+                    TxState.PAYING,
+                    cause="pay",
+                    now=now,
+                    paid_at=now,
+                    next_check_at=self._next_check(now, now),
+                )
+                self.ledger.add_entry(
+                    tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
+                )
+        if expired is not None:
+            raise InquiryExpired(expired)
+        self._follower.wake()
+        # Committed: from here on the money is spoken for and only the status call settles it.
+        self._in_flight.add(ref_id)
+        try:
+            result = await self.biller.pay(tx.bill)
+        except Exception as error:  # the request may have left: unclear, never failed
+            log.warning("pay %s raised %s: kept pending", ref_id, type(error).__name__)
+            result = self._unclear(tx, f"{type(error).__name__} during payment")
+        finally:
+            self._in_flight.discard(ref_id)
+        return await self._record(ref_id, result, "pay_answer")
+
+    async def refresh(self, ref_id: str, user_id: int) -> Transaction:
+        tx = self._visible(ref_id, user_id)
+        if tx.state in OPEN_PAYMENT_STATES:
+            tx = await self._check(tx, "refresh")
+        return tx
+
+    async def resolve(self, admin_id: int, ref_id: str, verdict: str, note: str) -> Resolution:
+        """An operator closes a stuck payment; the biller is asked first (bot/payments/resolve.py)."""
+        return await resolve_payment(self, admin_id, ref_id, verdict, note)
+
+    async def follow_up_once(self) -> int:
+        """Check every due, unflagged open payment once, and tell owners what they missed.
+        Returns how many payments were checked."""
+        due = self.ledger.due(self._now())
+        for tx in due:
+            await self._check(tx, "status")
+        await self.retell()
+        return len(due)
+
+    async def recover(self) -> list[Transaction]:
+        """At start-up: every PAYING/PENDING payment goes through the status call, never pay."""
+        return [await self._check(tx, "recovery") for tx in self.ledger.open_payments()]
+
+    def start(self) -> None:
+        self._follower.start()
+
+    async def stop(self) -> None:
+        await self._follower.stop()
