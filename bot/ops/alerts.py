@@ -30,6 +30,7 @@ from bot.billers.base import (
     Product,
     UnknownProduct,
 )
+from bot.billers.limit import BillerBusy
 
 log = logging.getLogger("loket.watch")
 
@@ -186,7 +187,7 @@ class WatchedBiller:
     async def inquire(self, product: Product, customer_number: str, ref_id: str, months: int = 1) -> Bill:
         try:
             bill: Bill = await self.inner.inquire(product, customer_number, ref_id, months=months)
-        except (InvalidCustomerNumber, UnknownProduct):  # refused here, nothing was asked
+        except (InvalidCustomerNumber, UnknownProduct, BillerBusy):  # refused here, nothing was asked
             raise
         except BillerError as error:
             self.watch.error(error)

@@ -291,13 +291,14 @@ class Ledger:
         """PAYING/PENDING transactions, oldest payment first."""
         return self._transactions(f"state IN {OPEN_SQL}", [], "paid_at, rowid", 1_000_000)
 
-    def due(self, now: datetime) -> list[Transaction]:
-        """Open payments whose next status check is due and that are not flagged."""
+    def due(self, now: datetime, limit: int = 1_000_000) -> list[Transaction]:
+        """Open payments whose next status check is due and that are not flagged, the longest
+        due first (at most `limit`: the follow-up reads a batch at a time)."""
         return self._transactions(
             f"state IN {OPEN_SQL} AND flagged = 0 AND next_check_at IS NOT NULL AND next_check_at <= ?",
             [ts(now)],
             "next_check_at, rowid",
-            1_000_000,
+            limit,
         )
 
     def next_due_at(self) -> datetime | None:
