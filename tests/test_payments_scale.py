@@ -199,3 +199,23 @@ async def test_an_inquiry_that_finds_no_slot_in_time_is_refused_busy(tmp_path: P
     biller.hold.set()
     assert await follow_up == 1
     assert (await service.inquire(USER, "TELKOMPSTN", "0218999999")).state is TxState.INQUIRED
+
+
+async def test_a_round_looks_for_untold_outcomes_at_most_every_30_seconds(tmp_path: Path) -> None:
+    """That look reads every outcome of the last week (14 ms on 100,000 transactions): rounds
+    come every fraction of a second while many checks are due, the look every 30 s."""
+    clock = Clock()
+    service = service_for(tmp_path, FakeBiller(), clock)
+    looks: list[str] = []
+    service.ledger.db.conn.set_trace_callback(
+        lambda sql: looks.append(sql) if "FROM notices n" in sql else None
+    )
+    await service.follow_up_once()
+    clock.advance(1)
+    await service.follow_up_once()
+    clock.advance(28)
+    await service.follow_up_once()
+    assert len(looks) == 1
+    clock.advance(1)
+    await service.follow_up_once()
+    assert len(looks) == 2
