@@ -146,6 +146,25 @@ async def test_the_follow_up_yields_to_the_event_loop_between_batches(tmp_path: 
     assert len([n for n in seen if n < 30]) >= 10, seen
 
 
+async def test_the_recovery_at_start_up_yields_to_the_event_loop_between_batches(tmp_path: Path) -> None:
+    biller = FakeBiller()
+    clock = Clock()
+    service = service_for(tmp_path, biller, clock, BILLER_MAX_CONCURRENCY=3)
+    refs = await pending_payments(service, biller, 30)
+    seen: list[int] = []
+    recovery = asyncio.create_task(service.recover())
+
+    async def chat() -> None:
+        while not recovery.done():
+            seen.append(sum(biller.status_requests.values()))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(recovery, chat())
+    assert [tx.ref_id for tx in recovery.result()] == refs  # each checked once, oldest first
+    assert sum(biller.status_requests.values()) == 30 and not biller.pay_requests.keys() - set(refs)
+    assert len([n for n in seen if n < 30]) >= 10, seen
+
+
 async def test_a_payment_waiting_for_a_slot_is_committed_and_paid_once(tmp_path: Path) -> None:
     biller = CountingBiller()
     clock = Clock()

@@ -58,6 +58,7 @@ def hot_paths(ledger: Ledger) -> dict[str, Callable[[], Any]]:
         "pay: stale bill": lambda: ledger.succeeded_after("TELKOMPSTN", "0218000001", day, "LKX"),
         "follow-up: due": lambda: ledger.due(NOW),
         "follow-up: next due": lambda: ledger.next_due_at(),
+        "recovery: open payments": lambda: ledger.open_refs(),
         "follow-up: untold outcomes": lambda: ledger.untold(NOW - timedelta(days=7)),
         "entries of a payment": lambda: ledger.entries_for("LKX"),
         "provider acknowledged": lambda: ledger.provider_acknowledged("LKX"),

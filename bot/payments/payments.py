@@ -229,10 +229,12 @@ class Payments(Settlement):
         """At start-up: every PAYING/PENDING payment goes through the status call, never pay; a
         batch at a time beside the chat, as the follow-up does."""
         found: list[Transaction] = []
-        waiting = self.ledger.open_payments()
+        refs = self.ledger.open_refs()  # refs only: the transactions are read a batch at a time
         with background():
-            for start in range(0, len(waiting), self._batch()):
-                found += await self._check_all(waiting[start : start + self._batch()], "recovery")
+            for start in range(0, len(refs), self._batch()):
+                batch = [self.ledger.get_transaction(ref) for ref in refs[start : start + self._batch()]]
+                still_open = [tx for tx in batch if tx is not None and tx.state in OPEN_PAYMENT_STATES]
+                found += await self._check_all(still_open, "recovery")
                 await asyncio.sleep(0)  # the chat's turn
         return found
 
