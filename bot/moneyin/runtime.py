@@ -9,7 +9,7 @@ no gateway and no HTTP server; deposit tickets still work.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -18,7 +18,9 @@ from bot.gateways import make_gateway
 from bot.gateways.base import Gateway
 from bot.gateways.midtrans import NOTIFY_PATH
 from bot.moneyin.service import MoneyIn
-from bot.web.server import LoketHTTP, add_gateway_routes
+
+if TYPE_CHECKING:
+    from bot.web.server import LoketHTTP
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ class MoneyInRuntime:
         self.money = MoneyIn(self.db, self.payments, self.gateway, self.settings)
         if self.gateway is None:
             return self.money
+        # imported only with a gateway: aiohttp takes a quarter of a second of every start-up
+        from bot.web.server import LoketHTTP, add_gateway_routes
+
         http = LoketHTTP(self.settings.http_listen, self.settings.http_port)
         add_gateway_routes(http, self.money.qris)
         try:
