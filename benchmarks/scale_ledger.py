@@ -61,9 +61,15 @@ def build_ledger(
     pending: int = 200,
     now: datetime | None = None,
     pending_due: datetime | None = None,
+    paying_share: float = 0.1,
+    days: float = 90,
     seed: int = 14,
 ) -> dict[str, int]:
-    """Fill a new database at `path`; returns the row counts per table."""
+    """Fill a new database at `path`; returns the row counts per table.
+
+    The transactions are spread over the last `days`; the newest ones hold the `pending` open
+    payments (`paying_share` of them PAYING, as a crash leaves them), next checked at
+    `pending_due` (by default somewhere in the next hour)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     db = open_database(path)
@@ -87,10 +93,7 @@ def build_ledger(
     entries: list[tuple[Any, ...]] = []
 
     def entry(user: int, kind: str, amount: int, ref: str | None, at: datetime, reason: str) -> None:
-        balance[user] += amount
-        entries.append(
-            (user, kind, amount, ref, 1 if kind == "topup" else None, reason, _ts(at), balance[user])
-        )
+        entries.append((user, kind, amount, ref, 1 if kind == "topup" else None, reason, _ts(at)))
 
     for u in ids:  # every wallet starts with a top-up big enough for its share of payments
         entry(u, "topup", 900_000_000, None, now - timedelta(days=100), "opening")
@@ -105,7 +108,7 @@ def build_ledger(
     counts: dict[str, int] = {}
     open_left = pending
     for i, user in enumerate(owners):
-        created = now - timedelta(seconds=(transactions - i) * (90 * 86400 / transactions))
+        created = now - timedelta(seconds=(transactions - i) * (days * 86400 / transactions))
         code, pname, prefix = PRODUCTS[i % len(PRODUCTS)]
         number = f"{prefix}{rng.randrange(10 ** (12 - len(prefix))):0{12 - len(prefix)}d}"
         ref = f"LK{created.strftime('%y%m%d%H%M%S')}{i:06d}"
@@ -113,7 +116,7 @@ def build_ledger(
         markup = 1_500 if roles[user - FIRST_USER] == "customer" else 500
         roll = rng.random()
         if i >= transactions - pending * 3 and open_left > 0:
-            state = "PENDING" if open_left > pending // 10 else "PAYING"
+            state = "PENDING" if open_left > pending * paying_share else "PAYING"
             open_left -= 1
         elif roll < 0.82:
             state = "SUCCESS"
@@ -176,7 +179,7 @@ def build_ledger(
     conn.executemany(
         "INSERT INTO wallet_entries (user_id, kind, amount, ref_id, actor_id, reason, created_at,"
         " balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        sorted(entries, key=lambda e: e[6]),  # in time order, as they happened (balance_after per user holds)
+        running(sorted(entries, key=lambda e: e[6]), balance),  # in time order, as they happened
     )
     conn.executemany(
         "INSERT INTO transaction_events (ref_id, from_state, to_state, cause, reason, provider_code, message,"
@@ -219,6 +222,16 @@ def build_ledger(
     check_ledger(conn)
     conn.close()
     return found | {f"state {state}": n for state, n in sorted(counts.items())}
+
+
+def running(entries: list[tuple[Any, ...]], balance: dict[int, int]) -> list[tuple[Any, ...]]:
+    """Each entry with the balance after it, in the order given (wallets start at zero)."""
+    rows = []
+    for entry in entries:
+        balance[entry[0]] += entry[2]
+        assert balance[entry[0]] >= 0, "the opening top-up is too small for this user's payments"
+        rows.append((*entry, balance[entry[0]]))
+    return rows
 
 
 def check_ledger(conn: sqlite3.Connection) -> None:
