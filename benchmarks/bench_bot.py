@@ -29,7 +29,7 @@ from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes,
 
 from bot.billers.sandbox_numbers import LOAD_PRODUCT, load_number
 from bot.config import Settings
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from bot.telegram.app import BotRunner
 
 FIRST_USER = 50_000

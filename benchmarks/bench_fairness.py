@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator, EmulatorTimeout
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator, EmulatorTimeout
 from bot.telegram.app import BotRunner
 
 FLOODER, OTHER = 60_001, 60_002

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return ops_cli.run(command, args, settings)
     if command == "sandbox":
-        from bot.billers.sandbox import serve
+        from bot.billers.sandbox_server import serve
 
         return serve(settings, host=args.host, port=args.port)
     if command == "gateway-sandbox":

@@ -1,5 +1,5 @@
 """PTB persistence on Loket's own SQLite database (tables ptb_data, ptb_conversations and
-telegram_updates, made by the migrations in storage/db.py).
+telegram_updates, made by the migrations in storage/migrations/).
 
 Only chat state lives here: which step of the guided payment a user is at and what they
 picked. Money never does; bills and transactions are the payment core's. Every write goes
@@ -48,7 +48,8 @@ _PRUNE_EVERY = 500  # first deliveries between two prunes
 
 def _connection(db: Any) -> sqlite3.Connection:
     """Accept a path (opened and migrated), a sqlite3 connection to a migrated database or a
-    sqlite_utils.Database (its .conn). The tables are the migrations' (storage/db.py, v6)."""
+    sqlite_utils.Database (its .conn). The tables are the migrations'
+    (storage/migrations/ptb_tables.py, v6)."""
     if isinstance(db, sqlite3.Connection):
         return db
     if isinstance(db, str | Path):

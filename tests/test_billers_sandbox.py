@@ -12,8 +12,9 @@ import pytest
 from bot.billers import make_biller
 from bot.billers.base import Bill, InquiryError, NumberRule, Outcome, Product, Reason, UnknownProduct
 from bot.billers.iak import IAKClient
-from bot.billers.sandbox import SANDBOX_API_KEY, SANDBOX_USERNAME, IakSimulator, SandboxClient, SandboxServer
+from bot.billers.sandbox import SANDBOX_API_KEY, SANDBOX_USERNAME, IakSimulator, SandboxClient
 from bot.billers.sandbox_numbers import LOAD_PRODUCT, Scenario, load_number, scenario_for
+from bot.billers.sandbox_server import SandboxServer
 from bot.config import Settings
 from tests.billers_numbers import CASES, EXTRA_FIELDS, REFERENCE_ONLY_CASES
 

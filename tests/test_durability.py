@@ -21,7 +21,8 @@ from bot.billers import make_biller
 from bot.payments.models import TxState
 from bot.playground import BotApiEmulator
 from bot.telegram.app import BotRunner
-from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
+from storage.db import connect, migrate, open_database, schema_version
+from storage.migrations import LATEST_VERSION
 from storage.persistence import SQLitePersistence
 from tests.e2e_harness import TOKEN, Process, base_env
 from tests.tg_double import Chat, FakeBotAPI

@@ -14,7 +14,7 @@ import pytest
 
 from bot.billers import make_biller
 from bot.config import Settings
-from bot.playground.emulator import BotApiEmulator
+from bot.playground.botapi import BotApiEmulator
 from bot.playground.simulator import SimulatedUser
 from bot.telegram.render import rupiah
 from tests.e2e_harness import (

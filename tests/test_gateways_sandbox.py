@@ -16,9 +16,8 @@ from bot.gateways.sandbox import (
     SANDBOX_SERVER_KEY,
     GatewaySandboxServer,
     MidtransSandbox,
-    SandboxRefused,
-    _crc16,
 )
+from bot.gateways.sandbox_orders import SandboxRefused, _crc16
 from tests.core_fakes import Clock
 
 ORDER = "LQ260301030000SANDBOX1"

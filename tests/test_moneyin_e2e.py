@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from bot.gateways.midtrans import NOTIFY_PATH, signature
-from bot.playground.emulator import BotApiEmulator
+from bot.playground.botapi import BotApiEmulator
 from bot.playground.simulator import SimulatedUser
 from tests.e2e_harness import (
     TOKEN,

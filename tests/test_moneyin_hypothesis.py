@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from bot.gateways.midtrans import signature
-from bot.gateways.sandbox import SandboxRefused
+from bot.gateways.sandbox_orders import SandboxRefused
 from bot.moneyin.errors import MoneyInError
 from bot.moneyin.models import BillStep, IntentState, TicketState
 from bot.payments.errors import PaymentError

@@ -11,9 +11,10 @@ import pytest
 from bot.gateways.base import GatewayOutcome, GatewayStatus
 from bot.gateways.midtrans import signature
 from bot.gateways.sandbox import SANDBOX_SERVER_KEY
+from bot.moneyin.charge import new_order_id
 from bot.moneyin.errors import AmountOutOfRange, ChargeFailed, IntentNotFound, QrisUnavailable
 from bot.moneyin.models import AlarmKind, BillStep, IntentState, Purpose
-from bot.moneyin.qris import EXPIRY_GRACE, new_order_id
+from bot.moneyin.settle import EXPIRY_GRACE
 from bot.payments.errors import InquiryExpired, NotPayable, TransactionNotFound
 from bot.payments.models import TxState
 from tests.core_fakes import ADMIN, OTHER, USER, snapshot

@@ -9,11 +9,12 @@ import pytest
 
 from bot.moneyin.models import INTENT_TRANSITIONS, IntentState
 from bot.payments.ledger import Ledger
-from storage.db import MIGRATIONS, connect, migrate, open_database
+from storage.db import connect, migrate, open_database
+from storage.migrations import MIGRATIONS
 from tests.core_fakes import snapshot
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC).isoformat()
-MONEY_IN = next(version for version, _, apply in MIGRATIONS if apply.__name__ == "_money_in")
+MONEY_IN = next(version for version, _, apply in MIGRATIONS if apply.__name__ == "money_in")
 
 
 def _plain(path):

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.db import LATEST_VERSION, migrate, open_database, schema_version
+from storage.db import migrate, open_database, schema_version
+from storage.migrations import LATEST_VERSION
 from tests.e2e_harness import ROOT, base_env
 
 PAYER = Path(__file__).with_name("ops_payer_child.py")

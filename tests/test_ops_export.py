@@ -11,8 +11,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot.jakarta import JAKARTA
 from bot.payments.models import Role, TxState
-from bot.payments.service import JAKARTA
 from tests.e2e_harness import ROOT, base_env
 from tests.tg_setup import ADMIN, CUSTOMER, OTHER, Harness
 

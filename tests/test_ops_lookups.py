@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.jakarta import JAKARTA
 from bot.payments.models import Role
-from bot.telegram.render import JAKARTA
 from tests.tg_setup import ADMIN, CUSTOMER, OTHER, Harness, utc
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.playground.emulator import BotApiEmulator
+from bot.playground.botapi import BotApiEmulator
 from tests.e2e_harness import TOKEN, base_env
 
 CUSTOMER = 1001

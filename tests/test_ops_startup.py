@@ -14,7 +14,7 @@ import pytest
 from bot import __version__
 from bot.config import Settings
 from bot.ops.startup import summary
-from bot.playground.emulator import BotApiEmulator
+from bot.playground.botapi import BotApiEmulator
 from tests.e2e_harness import TOKEN, base_env
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from bot.payments.ledger import Ledger
 from bot.payments.models import TRANSITIONS, EntryKind, TxState
-from storage.db import LATEST_VERSION, connect, migrate, open_database, schema_version
+from storage.db import connect, migrate, open_database, schema_version
+from storage.migrations import LATEST_VERSION
 
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 

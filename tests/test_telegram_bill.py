@@ -154,7 +154,7 @@ async def test_expired_bill_button_never_pays(tmp_path: Path) -> None:
 
 
 async def test_customer_name_is_escaped(bot: Harness) -> None:
-    from bot.playground.tghtml import parse_html
+    from bot.playground.botapi.tghtml import parse_html
     from bot.telegram.render import bill_text, receipt_text
 
     bot.fund(CUSTOMER, 5_000_000)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.playground.emulator import BotApiEmulator
+from bot.playground.botapi import BotApiEmulator
 from bot.telegram.app import BotRunner
 from tests.tg_double import TOKEN
 from tests.tg_setup import ADMIN, CUSTOMER, make_settings

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.jakarta import JAKARTA
 from bot.payments.models import TxState
 from tests.tg_setup import CUSTOMER, OTHER, PLN_OK, PLN_PENDING, Harness
 from tests.tg_setup import OTHER as OTHER_USER
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 async def test_cek_answers_the_bill_with_pay_button(bot: Harness) -> None:

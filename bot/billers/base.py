@@ -9,7 +9,7 @@ providers that send numbers as strings or doubles are normalised at the edge.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,7 +48,6 @@ class Reason(StrEnum):
 
 
 MAX_MONTHS = 12  # months one BPJS inquiry may cover (the providers pay up to a year ahead)
-JAKARTA = timezone(timedelta(hours=7), "WIB")  # the billers' clock; Indonesia has no daylight saving
 
 
 class NumberRule(BaseModel):

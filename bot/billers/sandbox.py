@@ -2,7 +2,8 @@
 
 It speaks the IAK protocol (same JSON, same signatures, same response codes) so that the
 real IAK client is what runs in tests and in the demo: in-process through an httpx transport
-(`make_biller` wires it to a `SandboxClient`), or over HTTP with `python -m bot sandbox --port N`.
+(`make_biller` wires it to a `SandboxClient`), or over HTTP with `python -m bot sandbox --port N`
+(sandbox_server.py).
 What each test number does is in sandbox_numbers.py, the bills it answers in sandbox_bills.py.
 Pending payments answer 39 to the first `pending_checks` checkstatus calls and then settle to
 SUCCESS.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from bot.billers.base import JAKARTA, InvalidCustomerNumber, Product
+from bot.billers.base import InvalidCustomerNumber, Product
 from bot.billers.catalog import PDAM_RULE, iak_catalog
 from bot.billers.iak import PATH, IAKClient, sign
 from bot.billers.iak_codes import STATUS_REQUEST_REFUSED
 from bot.billers.sandbox_bills import ADMIN_PER_BILL, bill_data
 from bot.billers.sandbox_numbers import EXTRA_FIELD, REFERENCE_ONLY, Scenario, scenario_for
 from bot.config import Settings
+from bot.jakarta import JAKARTA
 
 SANDBOX_USERNAME = "081234567890"
 SANDBOX_API_KEY = "sandbox-loket-key"  # public: the key of a local simulator, not a secret
@@ -350,74 +351,6 @@ def _message(rc: str, *, payment: bool = False) -> str:
     if rc == "00":
         return "PAYMENT SUCCESS" if payment else "INQUIRY SUCCESS"
     return _MESSAGES.get(rc, f"RC {rc}")
-
-
-# -- serving on a port ----------------------------------------------------------------------------
-
-
-class SandboxServer:
-    """The simulator on a real port (aiohttp), for `python -m bot sandbox` and e2e tests."""
-
-    def __init__(self, simulator: IakSimulator, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.simulator = simulator
-        self.host = host
-        self.port = port
-        self._runner: Any = None
-
-    async def start(self) -> int:
-        from aiohttp import web
-
-        async def bill_check(request: web.Request) -> web.Response:
-            status, answer = await self.simulator.handle_body(await request.read())
-            return web.json_response(answer, status=status)
-
-        async def payments(request: web.Request) -> web.Response:
-            return web.json_response(self.simulator.payments())
-
-        async def health(request: web.Request) -> web.Response:
-            return web.json_response({"ok": True})
-
-        app = web.Application()
-        app.router.add_post(PATH, bill_check)
-        app.router.add_post(PATH + "/{kind}", bill_check)
-        app.router.add_get("/_sandbox/payments", payments)
-        app.router.add_get("/_sandbox/health", health)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        addresses = self._runner.addresses
-        self.port = int(addresses[0][1]) if addresses else self.port
-        return self.port
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8090) -> int:
-    """Serve the sandbox until SIGINT/SIGTERM. Returns the process exit code."""
-
-    async def main() -> None:
-        server = SandboxServer(IakSimulator.from_settings(settings), host, port)
-        await server.start()
-        print(f"Sandbox biller on {server.url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
-    return 0
 
 
 # -- the sandbox biller -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -39,11 +39,11 @@ from bot.gateways.base import (
     GatewayStatus,
     Notification,
 )
+from bot.jakarta import JAKARTA
 
 log = logging.getLogger(__name__)
 
 NOTIFY_PATH = "/payments/midtrans/notify"
-WIB = timezone(timedelta(hours=7), "WIB")
 ORDER_ID_MAX = 50  # Midtrans: String(50), symbols - _ ~ . only
 IDEMPOTENCY_KEY_MAX = 46
 _ORDER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.")
@@ -97,12 +97,12 @@ def midtrans_time(value: object) -> datetime | None:
         local = datetime.strptime(value.strip()[:19], "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
-    return local.replace(tzinfo=WIB).astimezone(UTC)
+    return local.replace(tzinfo=JAKARTA).astimezone(UTC)
 
 
 def wib_text(moment: datetime) -> str:
     """An aware datetime as Midtrans writes times: 'YYYY-MM-DD HH:MM:SS' in GMT+7."""
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def outcome_of(body: dict[str, Any]) -> GatewayOutcome:

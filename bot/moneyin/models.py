@@ -43,7 +43,7 @@ OPEN_INTENT_STATES = frozenset({IntentState.CREATED, IntentState.PENDING})
 CLOSED_INTENT_STATES = frozenset({IntentState.EXPIRED, IntentState.CANCELLED, IntentState.FAILED})
 CREDITED_STATES = frozenset({IntentState.PAID, IntentState.REVERSED})
 
-# The only moves an intent can make (storage/db.py's trigger holds the same list).
+# The only moves an intent can make (storage/migrations/money_in.py's trigger holds the same list).
 INTENT_TRANSITIONS: dict[IntentState, frozenset[IntentState]] = {
     IntentState.CREATED: frozenset(
         {

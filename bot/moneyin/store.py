@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
@@ -24,21 +24,10 @@ from bot.moneyin.models import (
     PaymentIntent,
     TicketState,
 )
+from storage.times import parse_ts, ts
 
 _INTENT_TIMES = ("expires_at", "paid_at", "next_check_at", "created_at", "updated_at")
 _TICKET_TIMES = ("expires_at", "decided_at", "created_at", "updated_at")
-
-
-def ts(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: money in stores aware UTC times only")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _intent(row: dict[str, Any]) -> PaymentIntent:
@@ -154,11 +143,16 @@ class MoneyInStore:
 
     def update_intent(self, order_id: str, expected_state: IntentState, **fields: Any) -> bool:
         """Set `fields` only while the intent is still in `expected_state`. False if it was not."""
-        values = {key: _sql_value(key, value) for key, value in fields.items()}
-        assignments = ", ".join(f"{key} = :{key}" for key in values)
+        return self._update_if("payment_intents", "order_id", order_id, expected_state.value, fields)
+
+    def _update_if(self, table: str, key: str, value: object, state: str, fields: dict[str, Any]) -> bool:
+        """Set `fields` on the row whose `key` is `value`, only while its state is `state`: the
+        conditional UPDATE a concurrent writer cannot slip past. False if it was not."""
+        values = {name: _sql_value(name, field) for name, field in fields.items()}
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
         cursor = self.db.execute(
-            f"UPDATE payment_intents SET {assignments} WHERE order_id = :_order AND state = :_state",  # noqa: S608
-            {**values, "_order": order_id, "_state": expected_state.value},
+            f"UPDATE {table} SET {assignments} WHERE {key} = :_key AND state = :_state",  # noqa: S608
+            {**values, "_key": value, "_state": state},
         )
         return cursor.rowcount == 1
 
@@ -303,13 +297,8 @@ class MoneyInStore:
         return _ticket(row) if row else None
 
     def update_ticket(self, ticket_id: int, expected_state: TicketState, **fields: Any) -> bool:
-        values = {key: _sql_value(key, value) for key, value in fields.items()}
-        assignments = ", ".join(f"{key} = :{key}" for key in values)
-        cursor = self.db.execute(
-            f"UPDATE deposit_tickets SET {assignments} WHERE ticket_id = :_id AND state = :_state",  # noqa: S608
-            {**values, "_id": ticket_id, "_state": expected_state.value},
-        )
-        return cursor.rowcount == 1
+        """Set `fields` only while the ticket is still in `expected_state`. False if it was not."""
+        return self._update_if("deposit_tickets", "ticket_id", ticket_id, expected_state.value, fields)
 
     def tickets(
         self, where: str, params: list[Any], limit: int = 10_000, order: str = "ticket_id"

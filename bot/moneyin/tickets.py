@@ -31,7 +31,8 @@ from bot.moneyin.errors import (
     TooManyTickets,
 )
 from bot.moneyin.models import TICKET_MAX, TOPUP_MIN, DepositTicket, TicketState
-from bot.moneyin.store import MoneyInStore, ts
+from bot.moneyin.store import MoneyInStore
+from storage.times import ts
 
 log = logging.getLogger(__name__)
 

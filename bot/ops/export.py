@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.jakarta import JAKARTA
 from bot.payments.ledger import Ledger, parse_ts, ts
 from bot.payments.models import Transaction, TxState
-from bot.payments.service import JAKARTA
 
 MAX_DAYS = 366
 

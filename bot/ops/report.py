@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from bot.jakarta import JAKARTA
 from bot.payments.ledger import Ledger, ts
 from bot.payments.models import TxState
-from bot.payments.service import JAKARTA
 
 
 @dataclass

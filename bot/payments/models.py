@@ -106,6 +106,11 @@ class Transaction(BaseModel):
         return self.state in FINAL_STATES
 
     @property
+    def is_open(self) -> bool:
+        """Sent to the biller, or maybe sent, and not settled yet (PAYING or PENDING)."""
+        return self.state in OPEN_PAYMENT_STATES
+
+    @property
     def profit(self) -> int:
         """What the operator earns on this transaction: the user's price minus the biller's cost."""
         return self.amount - (self.cost if self.cost is not None else self.bill_total)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.billers.base import JAKARTA
+from bot.jakarta import JAKARTA
 from bot.payments.base import ServiceBase
 from bot.payments.figures import ProductMargin, margins
 from bot.payments.models import OPEN_PAYMENT_STATES, Deposit, Stats, Transaction, TransactionEvent, TxState

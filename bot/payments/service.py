@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.billers.base import JAKARTA, Biller
+from bot.billers.base import Biller
 from bot.billers.limit import LimitedBiller
 from bot.config import Settings
+from bot.jakarta import JAKARTA
 from bot.payments.accounts import Accounts
 from bot.payments.base import Alarm, Observer, _utcnow
 from bot.payments.follow_up import StatusFollower

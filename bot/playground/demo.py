@@ -74,7 +74,7 @@ def sandbox_payer(runner: Any) -> Any:
     """The web chat's "pay this QR" (sandbox only): the gateway sandbox pays the QR in the photo's
     caption, as a customer's wallet app would, and notifies the bot like Midtrans."""
     from bot.gateways.midtrans import rupiah
-    from bot.gateways.sandbox import SandboxRefused
+    from bot.gateways.sandbox_orders import SandboxRefused
 
     simulator = runner.money_in.gateway.simulator
 

@@ -39,10 +39,12 @@ from bot.telegram.flows import (
     fallback,
     guided,
     maintenance,
-    moneyin,
     operator,
     operator_tools,
+    qris,
     reseller,
+    tickets,
+    topup,
 )
 from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
@@ -116,7 +118,9 @@ def register(application: LoketApplication, admin_ids: list[int]) -> None:
     application.add_handlers(operator_tools.handlers(admin_ids))  # an operator's /saldo <id> first
     application.add_handlers(account.handlers())
     application.add_handlers(bill.handlers())
-    application.add_handlers(moneyin.handlers(admin_ids))
+    application.add_handlers(qris.handlers())
+    application.add_handlers(topup.handlers())
+    application.add_handlers(tickets.handlers(admin_ids))
     application.add_handlers(operator.handlers(admin_ids))
     application.add_handlers(catalogue_admin.handlers(admin_ids))
     application.add_handlers(exports.handlers(admin_ids))

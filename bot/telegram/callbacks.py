@@ -12,7 +12,7 @@ it fits Telegram's 64 bytes:
   pay:<ref>  cancel:<ref>                     a bill's buttons
   hist:<offset>  rcpt:<ref>                   history pages and receipts
   lang:<id|en>                                the language picker
-  qris:<ref>                                  pay a bill by QRIS (money in, flows/moneyin.py)
+  qris:<ref>                                  pay a bill by QRIS (money in, flows/qris.py)
   qchk:<order>  qcnl:<order>                  a QR's "I have paid? Check" and Cancel
   m:topup  isi:<amount>                       top up: the menu, an amount picked
   isiq:<amount>  isit:<amount>                …by QRIS or by a bank transfer ticket

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from telegram.error import TelegramError
 
+from bot.jakarta import JAKARTA
 from bot.payments import SyncReport
 from bot.telegram.messages import HTML
-from bot.telegram.render import JAKARTA
 from bot.telegram.texts import DEFAULT_LANG, t
 
 if TYPE_CHECKING:

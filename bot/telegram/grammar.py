@@ -60,7 +60,7 @@ class Command:
     customer_number: str = ""
     ref: str = ""
     day: date | None = None  # REPORT: None for today
-    amount_text: str = ""  # TICKET: the amount as typed (flows/moneyin.py explains a bad one)
+    amount_text: str = ""  # TICKET: the amount as typed (flows/topup.py explains a bad one)
 
 
 _INQUIRE_WORDS = {"CEK"}

@@ -20,13 +20,14 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
+from bot.jakarta import JAKARTA
 from bot.ops.alerts import BillerWatch, Incident, WatchedBiller
 from bot.ops.report import DayReport, day_report
 from bot.telegram.context import LoketApplication, LoketContext
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.messages import HTML
 from bot.telegram.notices import operator_lang
-from bot.telegram.render import JAKARTA, rupiah
+from bot.telegram.render import rupiah
 from bot.telegram.texts import t
 from storage.backup import BackupError, daily_backup, daily_backups
 

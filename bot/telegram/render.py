@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot.jakarta import JAKARTA
 from bot.payments import (
     InvalidCustomerNumber,
     NumberRule,
@@ -20,8 +20,6 @@ from bot.payments import (
 from bot.telegram.texts import DEFAULT_LANG, TEXTS, Raw, clip, t
 
 WALLET_NOTE = 80  # characters of an entry's reason on a wallet line (ten lines share one message)
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 _REASON_KEYS = {
     Reason.ALREADY_PAID: "reason_already_paid",
@@ -151,7 +149,7 @@ def outcome_text(lang: str, tx: Transaction) -> str:
             lang, "failed", ref=tx.ref_id, reason=Raw(reason_text(lang, tx.reason)), amount=rupiah(tx.amount)
         )
         return failed + "\n" + subject
-    if state in (TxState.PAYING, TxState.PENDING):
+    if tx.is_open:
         return t(lang, "pending", ref=tx.ref_id) + "\n" + subject
     if state is TxState.CANCELLED:
         return t(lang, "state_cancelled", ref=tx.ref_id)

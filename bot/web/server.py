@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.gateways.midtrans import NOTIFY_PATH
+from bot.web.site import LocalSite
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +29,18 @@ class LoketHTTP:
         self.host = host
         self.port = port
         self.app = web.Application(client_max_size=BODY_LIMIT)
-        self._runner: web.AppRunner | None = None
+        self._site: LocalSite | None = None
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
-        if self._runner is not None:
+        if self._site is not None:
             raise RuntimeError("routes are added before start()")
         self.app.router.add_route(method, path, handler)
 
     async def start(self) -> int:
         """Listen; returns the port (HTTP_PORT=0 picks a free one). OSError when it is taken."""
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        try:
-            await site.start()
-        except OSError:
-            await self._runner.cleanup()
-            self._runner = None
-            raise
-        addresses = self._runner.addresses
-        self.port = int(addresses[0][1]) if addresses else self.port
+        site = LocalSite(self.app, self.host, self.port)
+        self.port = await site.start()
+        self._site = site
         log.info("Loket's HTTP endpoints on %s", self.url)
         return self.port
 
@@ -56,9 +49,9 @@ class LoketHTTP:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
 
 
 def add_gateway_routes(http: LoketHTTP, qris: Any) -> None:

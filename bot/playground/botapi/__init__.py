@@ -6,7 +6,8 @@ webhooks, rate-limit retries and Telegram's error answers are all exercised. Whe
 typically go wrong, the emulator answers the way Telegram does.
 
 By concern:
-- emulator.py  `BotApiEmulator`: the state, the user's side of the chats, waiting for the bot
+- emulator.py  `BotApiEmulator`: the state, test controls, the user's side of the chats
+- waiting.py   reading the chats and waiting for the bot (`wait_for*`)
 - models.py    Telegram's limits and error envelope, recorded calls, stored messages
 - tghtml.py    Telegram's HTML parse mode, strict enough to catch a bot's mistakes
 - methods.py   the Bot API methods about messages, as an explicit table

@@ -2,8 +2,8 @@
 
 It keeps the state (users, chats, messages with their edits, queued updates, the calls the
 bot made) and what tests and the web chat do with it: `user_sends` / `user_taps` queue updates,
-`wait_for*` wait for the bot, `fail_next` makes Telegram answer with an error. The HTTP side is
-server.py, the Bot API methods methods.py and updates.py, the web chat's API webchat.py.
+`wait_for*` wait for the bot (waiting.py), `fail_next` makes Telegram answer with an error. The
+HTTP side is server.py, the Bot API methods methods.py and updates.py, the web chat's API webchat.py.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from bot.playground.botapi.models import (
     MAX_MESSAGE_LENGTH,
     ApiCall,
     EmulatorError,
-    EmulatorTimeout,
     Failure,
     StoredMessage,
     token_bot_id,
 )
 from bot.playground.botapi.tghtml import utf16_len
+from bot.playground.botapi.waiting import Waits
 
 
-class BotApiEmulator:
+class BotApiEmulator(Waits):
     """The Bot API for one bot token, plus the user side of every private chat.
 
     Use as `async with BotApiEmulator(token) as tg:` (port 0 picks a free port), then build
@@ -177,17 +177,8 @@ class BotApiEmulator:
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    def messages(self, chat_id: int) -> list[StoredMessage]:
-        return list(self.chats.get(chat_id, []))
-
     def bot_messages(self, chat_id: int) -> list[StoredMessage]:
         return [m for m in self.messages(chat_id) if m.from_bot]
-
-    def message(self, chat_id: int, message_id: int) -> StoredMessage:
-        for msg in self.chats.get(chat_id, []):
-            if msg.message_id == message_id:
-                return msg
-        raise EmulatorError(f"chat {chat_id} has no message {message_id}")
 
     def is_typing(self, chat_id: int) -> bool:
         return self.typing_until.get(chat_id, 0.0) > time.monotonic()
@@ -282,98 +273,6 @@ class BotApiEmulator:
         self.callback_queries[query_id] = {"chat_id": user_id, "answered": False, "answer": None}
         await self._queue_update({"callback_query": query})
         return query_id
-
-    # -- waiting for the bot ------------------------------------------------------------------
-
-    async def _wait(self, check: Callable[[], Any], timeout: float, what: str, chat_id: int | None) -> Any:
-        result: Any = None
-
-        def ready() -> bool:
-            nonlocal result
-            result = check()
-            return bool(result) or self.closing
-
-        try:
-            async with self.changed:
-                await asyncio.wait_for(self.changed.wait_for(ready), timeout)
-        except TimeoutError:
-            raise EmulatorTimeout(
-                f"timed out after {timeout}s waiting for {what}{self._describe(chat_id)}"
-            ) from None
-        if not result:
-            raise EmulatorTimeout(f"the emulator stopped while waiting for {what}")
-        return result
-
-    def _describe(self, chat_id: int | None) -> str:
-        if chat_id is None:
-            return ""
-        lines = [
-            f"  [{m.message_id}{'*' if m.version > 1 else ''}] {'bot' if m.from_bot else 'user'}: "
-            f"{m.plain[:120]!r} {m.button_labels() or ''}"
-            for m in self.messages(chat_id)[-8:]
-        ]
-        return "; chat so far:\n" + "\n".join(lines) if lines else "; the chat is empty"
-
-    async def wait_for(
-        self,
-        chat_id: int,
-        predicate: Callable[[StoredMessage], bool],
-        timeout: float = 5.0,
-        *,
-        since: int = 0,
-    ) -> StoredMessage:
-        """The newest message in the chat changed after `since` that satisfies `predicate`."""
-
-        def check() -> StoredMessage | None:
-            for msg in reversed(self.chats.get(chat_id, [])):
-                if msg.seq > since and predicate(msg):
-                    return msg
-            return None
-
-        return await self._wait(check, timeout, "a matching message", chat_id)
-
-    async def wait_for_text(
-        self, chat_id: int, text: str, timeout: float = 5.0, *, since: int = 0
-    ) -> StoredMessage:
-        """A bot message (new or edited after `since`) whose text contains `text`."""
-
-        def check() -> StoredMessage | None:
-            for msg in reversed(self.chats.get(chat_id, [])):
-                if msg.seq > since and msg.from_bot and msg.contains(text):
-                    return msg
-            return None
-
-        return await self._wait(check, timeout, f"a bot message containing {text!r}", chat_id)
-
-    async def wait_for_edit(
-        self, chat_id: int, message_id: int, timeout: float = 5.0, *, min_version: int = 2
-    ) -> StoredMessage:
-        """The message once it has been edited (its version reached `min_version`)."""
-        msg = self.message(chat_id, message_id)
-        return await self._wait(
-            lambda: msg if msg.version >= min_version else None,
-            timeout,
-            f"an edit of message {message_id}",
-            chat_id,
-        )
-
-    async def wait_for_call(
-        self,
-        method: str,
-        timeout: float = 5.0,
-        *,
-        predicate: Callable[[ApiCall], bool] | None = None,
-        after: int = 0,
-    ) -> ApiCall:
-        """The first recorded call of `method` with index >= `after` that matches."""
-
-        def check() -> ApiCall | None:
-            for call in self.calls[after:]:
-                if call.method.lower() == method.lower() and (predicate is None or predicate(call)):
-                    return call
-            return None
-
-        return await self._wait(check, timeout, f"a {method} call", None)
 
     # -- state changes, for the package's modules -------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.ext import ConversationHandler
 
-from bot.payments import TransactionNotFound, TxState
+from bot.payments import TransactionNotFound
 from bot.telegram import callbacks, keyboards, render, reports
 from bot.telegram.context import LoketContext
 from bot.telegram.flows.common import Handler, button, command
@@ -75,7 +75,7 @@ async def show_status_overview(context: LoketContext) -> None:
     user_id = context.user_id
     fresh = []
     for tx in context.service.history(user_id, limit=HISTORY_PAGE):
-        if tx.state in (TxState.PAYING, TxState.PENDING):
+        if tx.is_open:
             tx = await context.service.refresh(tx.ref_id, user_id)
         fresh.append(tx)
     markup = keyboards.history(lang, fresh, 0, len(fresh), len(fresh)) if fresh else None

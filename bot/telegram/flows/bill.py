@@ -128,13 +128,8 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
     lang = context.lang
     ref = context.matches[0]["ref"]
     user_id = query.from_user.id
-    try:
-        tx = context.service.get(ref, user_id)
-    except TransactionNotFound:
-        await answer(query, t(lang, "cb_unknown"), show_alert=True)
-        return
-    if tx.user_id != user_id:  # an admin in a group chat: only the owner pays, and the bill stays
-        await answer(query, t(lang, "cb_not_yours"), show_alert=True)
+    tx = await own_bill(query, context, ref)
+    if tx is None:
         return
     if TxState(tx.state) is not TxState.INQUIRED:
         await answer_unpayable(query, lang, tx)
@@ -214,6 +209,20 @@ async def pay_pressed(update: Update, context: LoketContext) -> None:
     # Money has moved: if the bill's message is gone, the outcome still reaches the user. After
     # "processing" this edit comes last, so a receipt the news put there is never overwritten.
     await edit_or_send(context.bot, message.chat.id, message.message_id, render.outcome_text(lang, tx))
+
+
+async def own_bill(query: CallbackQuery, context: LoketContext, ref: str) -> Transaction | None:
+    """The bill a button names, when it is the tapper's; else they are told so, and None."""
+    user_id = query.from_user.id
+    try:
+        tx = context.service.get(ref, user_id)
+    except TransactionNotFound:
+        await answer(query, t(context.lang, "cb_unknown"), show_alert=True)
+        return None
+    if tx.user_id != user_id:  # an admin in a group chat: only the owner pays, and the bill stays
+        await answer(query, t(context.lang, "cb_not_yours"), show_alert=True)
+        return None
+    return tx
 
 
 async def answer_unpayable(query: CallbackQuery, lang: str, tx: Transaction) -> None:

@@ -10,6 +10,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.telegram.context import LoketContext
+from bot.telegram.messages import answer
+from bot.telegram.texts import t
 
 Handler = BaseHandler[Update, LoketContext, Any]
 Callback = Callable[[Update, LoketContext], Coroutine[Any, Any, Any]]
@@ -29,3 +31,17 @@ def command(
 def button(pattern: re.Pattern[str], callback: Callback) -> CallbackQueryHandler[LoketContext, Any]:
     """A tap on an inline button whose data matches `pattern` (bot/telegram/callbacks.py)."""
     return CallbackQueryHandler(callback, pattern=pattern)
+
+
+def operator_button(pattern: re.Pattern[str], callback: Callback) -> CallbackQueryHandler[LoketContext, Any]:
+    """A button only operators may tap (a forwarded message carries its buttons to anyone):
+    anyone else is told it is unknown, and nothing happens."""
+
+    async def operators_only(update: Update, context: LoketContext) -> None:
+        if not context.is_operator:
+            assert update.callback_query is not None
+            await answer(update.callback_query, t(context.lang, "cb_unknown"), show_alert=True)
+            return
+        await callback(update, context)
+
+    return button(pattern, operators_only)

@@ -1,5 +1,5 @@
-"""Operators' commands: wallets (/topup, /adjust), roles, the biller deposit, figures, waiting
-payments and closing a stuck one (/resolve).
+"""Operators' commands: wallets (/topup, /adjust), roles, the biller deposit, waiting payments
+and closing a stuck one (/resolve). The day's figures (/stats) are operator_tools.py's.
 
 Operators are the Telegram user ids in ADMIN_IDS: these commands are registered for them
 only (`filters.User`), so to anyone else they are unknown commands, answered as such by
@@ -148,11 +148,6 @@ async def deposit(update: Update, context: LoketContext) -> None:
     await context.reply(reports.deposit_text(context.lang, await context.service.deposit()))
 
 
-async def stats(update: Update, context: LoketContext) -> None:
-    service = context.service
-    await context.reply(reports.stats_text(context.lang, service.stats(), service.margins()))
-
-
 async def pending(update: Update, context: LoketContext) -> None:
     await context.reply(reports.pending_text(context.lang, context.service.pending(), datetime.now(UTC)))
 
@@ -190,7 +185,6 @@ def handlers(admin_ids: list[int]) -> list[Handler]:
         command("adjust", adjust, operators),
         command("role", role, operators),
         command("deposit", deposit, operators),
-        command("stats", stats, operators),
         command("pending", pending, operators),
         command("resolve", resolve, operators),
         *topup_confirm.handlers(),

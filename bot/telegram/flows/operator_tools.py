@@ -1,6 +1,6 @@
 """Operators looking things up: `/user <id>`, `/saldo <id>`, `/history <id>` (one user's name,
-role, wallet and payments) and `/stats [DD/MM/YYYY]` (any day: the figures and margin per
-product of operator.py's /stats, and per reseller).
+role, wallet and payments) and `/stats [DD/MM/YYYY]` (today or any day: the figures and margin
+per product, and per reseller).
 
 Registered before `account.py` for ADMIN_IDS only: an operator's `/saldo` or `/history` without
 an id is their own, as for anyone (account.py answers it); with an id it is that user's. A user
@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from telegram import Update
 from telegram.ext import filters
 
+from bot.jakarta import JAKARTA
 from bot.ops.export import RangeError, parse_day, transactions
 from bot.payments import Role, Transaction, TxState
 from bot.telegram import reports
@@ -22,7 +23,7 @@ from bot.telegram.context import LoketContext
 from bot.telegram.flows import account
 from bot.telegram.flows.common import Handler, command
 from bot.telegram.flows.operator import user_id_of
-from bot.telegram.render import JAKARTA, rupiah, tx_line
+from bot.telegram.render import rupiah, tx_line
 from bot.telegram.texts import t
 
 LOOKUP_SHOWN = 10
@@ -110,8 +111,8 @@ def _breakdown(lang: str, title: str, groups: dict[str, list[Transaction]]) -> l
 
 
 def stats_text(context: LoketContext, day: date) -> str:
-    """The day's figures and margin per product (reports.stats_text, as operator.py shows
-    today's), then the same day per reseller."""
+    """The day's figures and margin per product (reports.stats_text), then the same day per
+    reseller."""
     lang, service = context.lang, context.service
     by_reseller: dict[str, list[Transaction]] = defaultdict(list)
     roles: dict[int, Role | None] = {}

@@ -13,6 +13,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
+from bot.jakarta import JAKARTA
 from bot.payments import TransactionNotFound
 from bot.telegram import render, reports
 from bot.telegram.context import LoketContext
@@ -65,7 +66,7 @@ async def run_line(context: LoketContext, line: str) -> None:
     if command.verb in (Verb.INQUIRE, Verb.PAY):
         await inquiry(context, command)
     elif command.verb is Verb.REPORT:
-        first, last = report_days(datetime.now(render.JAKARTA).date())
+        first, last = report_days(datetime.now(JAKARTA).date())
         if command.day is not None and not first <= command.day <= last:
             span = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
             await context.reply(t(lang, "r_report_range", **span))
@@ -76,9 +77,9 @@ async def run_line(context: LoketContext, line: str) -> None:
     elif command.verb is Verb.BALANCE:
         await context.reply(t(lang, "r_balance_only", balance=render.rupiah(service.balance(user_id))))
     elif command.verb is Verb.TICKET:
-        from bot.telegram.flows import moneyin
+        from bot.telegram.flows import topup
 
-        await moneyin.ticket_line(context, command.amount_text)
+        await topup.ticket_line(context, command.amount_text)
     elif command.verb is Verb.STATUS_REF:
         await context.reply(await status_of_ref(context, command.ref))
     else:

@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.telegram import render
 from bot.telegram.context import LoketContext
-from bot.telegram.flows.common import Handler, button
+from bot.telegram.flows.common import Handler, button, operator_button
 from bot.telegram.messages import answer, edit
 from bot.telegram.texts import t
 
@@ -64,9 +64,6 @@ async def confirmed(update: Update, context: LoketContext) -> None:
     query = update.callback_query
     assert query is not None and context.matches
     lang = context.lang
-    if not context.is_operator:
-        await answer(query, t(lang, "cb_unknown"), show_alert=True)
-        return
     draft = _take(context, context.matches[0]["token"])
     if draft is None:
         await answer(query, t(lang, "topup_confirm_stale"), show_alert=True)
@@ -93,4 +90,4 @@ async def cancelled(update: Update, context: LoketContext) -> None:
 
 
 def handlers() -> list[Handler]:
-    return [button(CONFIRM, confirmed), button(CANCEL, cancelled)]
+    return [operator_button(CONFIRM, confirmed), button(CANCEL, cancelled)]

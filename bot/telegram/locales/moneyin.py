@@ -1,5 +1,6 @@
-"""Money in's words (bot/telegram/flows/moneyin.py, moneyin_notices.py): QRIS, top-ups, deposit
-tickets. Indonesian first; every key in both, with the same {placeholders} (test_telegram_texts)."""
+"""Money in's words (bot/telegram/flows/qris.py, topup.py, tickets.py, moneyin_notices.py): QRIS,
+top-ups, deposit tickets. Indonesian first; every key in both, with the same {placeholders}
+(test_telegram_texts)."""
 
 ID: dict[str, str] = {
     "menu_topup": "➕ Isi saldo",
