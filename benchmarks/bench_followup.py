@@ -33,7 +33,7 @@ from scale_ledger import build_ledger
 from bot.billers import make_biller
 from bot.billers.base import Bill, Outcome, PaymentResult, Product, Reason
 from bot.config import Settings
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from bot.telegram.app import BotRunner
 
 FIRST_CHATTER = 900_000

@@ -37,7 +37,7 @@ from scale_ledger import FIRST_USER, build_ledger
 from bot.billers.sandbox_numbers import LOAD_PRODUCT, load_number
 from bot.moneyin.store import MoneyInStore
 from bot.payments.ledger import Ledger
-from bot.playground.emulator import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from storage.db import connect
 
 ADMIN = 1
