@@ -158,7 +158,7 @@ async def main(pending: int, seconds: float, latency: float) -> None:
             f" biller latency {latency * 1000:.0f} ms"
         )
         await run(quiet, seconds, latency, "without follow-up")
-        await run(busy, seconds, latency, "while following 10k")
+        await run(busy, seconds, latency, f"while following {counts['state PENDING']}")
 
 
 if __name__ == "__main__":
