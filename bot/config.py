@@ -80,6 +80,8 @@ class Settings(BaseSettings):
         default_factory=dict, alias="AYOCONNECT_PRODUCT_CODES"
     )
     biller_timeout: float = Field(30.0, alias="BILLER_TIMEOUT", gt=0)
+    # calls to the biller at once (inquiries, payments, status checks); the follow-up leaves one to the chat
+    biller_max_concurrency: int = Field(4, alias="BILLER_MAX_CONCURRENCY", ge=1, le=64)
 
     # -- the built-in sandbox biller -------------------------------------------------------
     sandbox_latency: float = Field(0.0, alias="SANDBOX_LATENCY", ge=0)

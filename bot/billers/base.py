@@ -44,6 +44,7 @@ class Reason(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     CONFIG_ERROR = "config_error"  # signature, IP whitelist, command, product code: ours to fix
     BAD_RESPONSE = "bad_response"  # the answer could not be understood (inquiry side)
+    BUSY = "busy"  # every slot to the biller was taken (BILLER_MAX_CONCURRENCY): nothing was asked
 
 
 MAX_MONTHS = 12  # months one BPJS inquiry may cover (the providers pay up to a year ahead)

@@ -30,6 +30,7 @@ from bot.billers.base import (
     Product,
     UnknownProduct,
 )
+from bot.billers.limit import BillerBusy
 
 log = logging.getLogger("loket.watch")
 
@@ -219,7 +220,7 @@ class WatchedBiller:
         started = time.perf_counter()
         try:
             bill: Bill = await self.inner.inquire(product, customer_number, ref_id, months=months)
-        except (InvalidCustomerNumber, UnknownProduct):  # refused here, nothing was asked
+        except (InvalidCustomerNumber, UnknownProduct, BillerBusy):  # refused here, nothing was asked
             raise
         except BillerError as error:
             self._took("inquiry", started)

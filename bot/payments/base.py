@@ -45,6 +45,7 @@ class ServiceBase:
     _alarms: list[Alarm]
     _in_flight: set[str]  # pay requests of this process still waiting for their answer
     _follower: StatusFollower
+    _retold_at: datetime | None  # when the follow-up last looked for untold outcomes
     _inquiry_limit: InquiryLimiter
 
     def is_admin(self, user_id: int) -> bool:
@@ -68,7 +69,8 @@ class ServiceBase:
             raise TransactionNotFound(ref_id)
         return tx
 
-    def _next_check(self, paid_at: datetime, now: datetime) -> datetime | None:
+    def _next_check(self, paid_at: datetime, now: datetime, ref_id: str) -> datetime | None:
+        """When `ref_id` is checked next: its schedule, spread by its ref (bot/payments/follow_up.py)."""
         return next_check_after(
-            paid_at, now, self.settings.status_poll_intervals, self.settings.status_follow_hours
+            paid_at, now, self.settings.status_poll_intervals, self.settings.status_follow_hours, ref_id
         )

@@ -293,13 +293,22 @@ class Ledger:
         """PAYING/PENDING transactions, oldest payment first."""
         return self._transactions(f"state IN {OPEN_SQL}", [], "paid_at, rowid", 1_000_000)
 
-    def due(self, now: datetime) -> list[Transaction]:
-        """Open payments whose next status check is due and that are not flagged."""
+    def open_refs(self) -> list[str]:
+        """The refs of PAYING/PENDING transactions, oldest payment first (only the refs: the
+        recovery reads 10,000 of them a batch at a time)."""
+        rows = self.db.execute(
+            f"SELECT ref_id FROM transactions WHERE state IN {OPEN_SQL} ORDER BY paid_at, rowid"  # noqa: S608
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def due(self, now: datetime, limit: int = 1_000_000) -> list[Transaction]:
+        """Open payments whose next status check is due and that are not flagged, the longest
+        due first (at most `limit`: the follow-up reads a batch at a time)."""
         return self._transactions(
             f"state IN {OPEN_SQL} AND flagged = 0 AND next_check_at IS NOT NULL AND next_check_at <= ?",
             [ts(now)],
             "next_check_at, rowid",
-            1_000_000,
+            limit,
         )
 
     def next_due_at(self) -> datetime | None:

@@ -15,11 +15,13 @@ the restart tell the customer there.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.billers.base import MAX_MONTHS, InquiryError, Reason
+from bot.billers.limit import background
 from bot.payments.base import log
 from bot.payments.errors import (
     BillBeingPaid,
@@ -37,6 +39,7 @@ from bot.payments.states import transition
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REF_ID_MAX = 20
+RETELL_EVERY = 30  # seconds between two looks for untold outcomes (each reads the last week's)
 
 
 def new_ref_id(now: datetime) -> str:
@@ -208,7 +211,7 @@ class Payments(Settlement):
             cause="pay",
             now=now,
             paid_at=now,
-            next_check_at=self._next_check(now, now),
+            next_check_at=self._next_check(now, now, ref_id),
         )
         self.ledger.add_entry(
             tx.user_id, EntryKind.DEBIT, -tx.amount, now, ref_id=ref_id, reason=f"payment {ref_id}"
@@ -225,18 +228,55 @@ class Payments(Settlement):
         """An operator closes a stuck payment; the biller is asked first (bot/payments/resolve.py)."""
         return await resolve_payment(self, admin_id, ref_id, verdict, note)
 
+    def _batch(self) -> int:
+        """Status checks made at once in the background: the biller slots the chat does not keep."""
+        return max(1, self.settings.biller_max_concurrency - 1)
+
+    async def _check_all(self, txs: list[Transaction], cause: str) -> list[Transaction]:
+        """Status checks of a batch side by side (the biller's slots cap them); the first error
+        is raised once the others are recorded, as one round's error was before."""
+        answers = await asyncio.gather(*(self._check(tx, cause) for tx in txs), return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return [answer for answer in answers if isinstance(answer, Transaction)]
+
     async def follow_up_once(self) -> int:
         """Check every due, unflagged open payment once, and tell owners what they missed.
-        Returns how many payments were checked."""
-        due = self.ledger.due(self._now())
-        for tx in due:
-            await self._check(tx, "status")
-        await self.retell()
-        return len(due)
+        Returns how many payments were checked.
+
+        A batch at a time (BILLER_MAX_CONCURRENCY - 1 of them, read from the ledger per batch:
+        10,000 due are never all in memory), yielding to the event loop between batches so that
+        the chat's updates are served while the follow-up runs; as background calls, they leave
+        one biller slot to the chat (bot/billers/limit.py)."""
+        now = self._now()
+        checked: set[str] = set()
+        with background():
+            while True:
+                due = [tx for tx in self.ledger.due(now, limit=self._batch()) if tx.ref_id not in checked]
+                if not due:
+                    break
+                await self._check_all(due, "status")
+                checked.update(tx.ref_id for tx in due)
+                await asyncio.sleep(0)  # the chat's turn
+        retold = self._retold_at
+        if retold is None or (now - retold).total_seconds() >= RETELL_EVERY:
+            self._retold_at = now
+            await self.retell()
+        return len(checked)
 
     async def recover(self) -> list[Transaction]:
-        """At start-up: every PAYING/PENDING payment goes through the status call, never pay."""
-        return [await self._check(tx, "recovery") for tx in self.ledger.open_payments()]
+        """At start-up: every PAYING/PENDING payment goes through the status call, never pay; a
+        batch at a time beside the chat, as the follow-up does."""
+        found: list[Transaction] = []
+        refs = self.ledger.open_refs()  # refs only: the transactions are read a batch at a time
+        with background():
+            for start in range(0, len(refs), self._batch()):
+                batch = [self.ledger.get_transaction(ref) for ref in refs[start : start + self._batch()]]
+                still_open = [tx for tx in batch if tx is not None and tx.state in OPEN_PAYMENT_STATES]
+                found += await self._check_all(still_open, "recovery")
+                await asyncio.sleep(0)  # the chat's turn
+        return found
 
     def start(self) -> None:
         self._follower.start()

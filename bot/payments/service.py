@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.billers.base import Biller
+from bot.billers.limit import LimitedBiller
 from bot.config import Settings
 from bot.jakarta import JAKARTA
 from bot.payments.accounts import Accounts
@@ -65,7 +66,8 @@ class PaymentService(Accounts, Payments, Reports):
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.ledger = ledger
-        self.biller = biller
+        # every inquiry, payment and status call takes one of BILLER_MAX_CONCURRENCY slots
+        self.biller = LimitedBiller(biller, settings.biller_max_concurrency)
         self.settings = settings
         self._now = clock
         self._observers: list[Observer] = []
@@ -74,6 +76,7 @@ class PaymentService(Accounts, Payments, Reports):
         self._in_flight: set[str] = set()
         self.prices = PriceBook(ledger.db, settings.markup, settings.admin_ids, clock=clock)  # prices.py
         self._follower = StatusFollower(self.follow_up_once, ledger.next_due_at, clock)
+        self._retold_at = None
         # bills one user may look up (bot/payments/limits.py); operators are not limited
         self._inquiry_limit = InquiryLimiter(
             settings.inquiry_limit_per_minute, settings.inquiry_limit_per_hour

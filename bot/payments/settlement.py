@@ -154,7 +154,7 @@ class Settlement(Notices):
             )
             return tx, True
         assert tx.paid_at is not None
-        due = self._next_check(tx.paid_at, now)
+        due = self._next_check(tx.paid_at, now, ref_id)
         newly_flagged = due is None and not tx.flagged
         fields: dict[str, Any] = {
             "checks": checks,

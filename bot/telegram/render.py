@@ -27,6 +27,7 @@ _REASON_KEYS = {
     Reason.BILL_NOT_AVAILABLE: "reason_bill_not_available",
     Reason.INQUIRY_EXPIRED: "reason_bill_not_available",
     Reason.BILLER_DOWN: "reason_biller_down",
+    Reason.BUSY: "reason_busy",
     Reason.TIMEOUT: "reason_timeout",
     Reason.UNKNOWN: "reason_timeout",
     Reason.PAYMENT_FAILED: "reason_payment_failed",

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from storage.migrations import (
     deposit_reports,
+    hot_path_indexes,
     ledger,
     money_in,
     no_replace,
@@ -55,5 +56,7 @@ MIGRATIONS: list[tuple[int, str, Apply]] = [
     (6, "PTB persistence tables and handled updates, defined by migrations only", script(ptb_tables)),
     (7, "prices, product switches, cached provider product lists", script(prices)),
     (8, "money in: payment intents, gateway messages, deposit tickets, one credit per key", script(money_in)),
+    (9, "indexes for the hot paths: one-debit trigger, pay guards, retell, day figures",
+     script(hot_path_indexes)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -92,6 +92,7 @@ TEXTS: dict[str, str] = {
     "reason_bill_not_available": "No bill is available yet for this number.",
     "reason_biller_down": "The biller's service is down. Please try later.",
     "reason_timeout": "The biller did not answer in time. Please try later.",
+    "reason_busy": "⏳ Busy right now: many bills are being handled. Please try again in a minute.",
     "reason_payment_failed": "The biller refused the payment.",
     "reason_blocked": "The customer number is blocked.",
     "reason_pay_at_counter": "This bill must be paid at an official counter.",

@@ -94,6 +94,7 @@ TEXTS: dict[str, str] = {
     "reason_bill_not_available": "Tagihan belum tersedia atau tidak ada tagihan.",
     "reason_biller_down": "Layanan biller sedang gangguan. Coba lagi nanti.",
     "reason_timeout": "Biller tidak menjawab tepat waktu. Coba lagi nanti.",
+    "reason_busy": "⏳ Sedang sibuk: banyak tagihan sedang diproses. Coba lagi sebentar lagi.",
     "reason_payment_failed": "Pembayaran ditolak biller.",
     "reason_blocked": "Nomor pelanggan diblokir.",
     "reason_pay_at_counter": "Tagihan ini harus dibayar di loket resmi.",

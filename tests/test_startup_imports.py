@@ -1,0 +1,23 @@
+"""Start-up: what `python -m bot` imports before its first getUpdates (benchmarks/bench_scale.py).
+
+Loket's own HTTP server (/healthz, /metrics) runs in every mode, so aiohttp is part of every
+start. What only some runs need stays out of it: the Bot API emulator and web chat (the demo),
+the sandboxes (a sandbox biller or gateway is imported when configured) and the QR encoder (the
+first QRIS payment).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+NOT_AT_START = ("bot.playground", "bot.billers.sandbox", "bot.gateways.sandbox", "segno")
+
+
+def test_the_bot_imports_only_what_every_start_needs() -> None:
+    code = (
+        "import sys, bot.telegram.app; "
+        f"print(sorted(m for m in {NOT_AT_START!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
