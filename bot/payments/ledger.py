@@ -1,6 +1,8 @@
 """The ledger: every read and write of users, transactions, wallet entries and events.
 
-Plain SQL through sqlite-utils, and no business rules: the payment core decides, the ledger
+Three modules, one `Ledger`: this one (users, wallets, transactions), journal.py (the appended
+audit trail: events, status checks, notices, deposits) and ledger_sql.py (the connection, its
+transactions and group commits, rows into models). Plain SQL, and no business rules: the payment core decides, the ledger
 records. Writes that must be atomic run inside `with ledger.transaction():` (BEGIN IMMEDIATE,
 so two processes never interleave a check and its write; a SAVEPOINT inside an open one), or
 `await ledger.together(write, *args)`: committed with the other writes of the same turn of the
@@ -15,101 +17,20 @@ SAVEPOINT and parses it first, which the hot path (every update) cannot afford.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import sqlite_utils
-
-from bot.billers.base import Bill, PaymentResult
-from bot.payments.models import (
-    OPEN_PAYMENT_STATES,
-    EntryKind,
-    Role,
-    Transaction,
-    TransactionEvent,
-    TxState,
-    User,
-    WalletEntry,
-)
-from storage.commits import together_when_free, writes_for
+from bot.payments.journal import Journal
+from bot.payments.ledger_sql import OPEN_SQL, _entry, _tx
+from bot.payments.models import EntryKind, Role, Transaction, TxState, User, WalletEntry
 from storage.times import parse_ts, ts
 
-T = TypeVar("T")
-
-# the open payment states, spelled once (models.OPEN_PAYMENT_STATES), as SQL
-OPEN_SQL = "(" + ", ".join(f"'{state.value}'" for state in sorted(OPEN_PAYMENT_STATES)) + ")"
+__all__ = ["OPEN_SQL", "Ledger"]
 
 
-def _tx(row: dict[str, Any]) -> Transaction:
-    data = dict(row)
-    data["bill"] = Bill.model_validate_json(data["bill"])
-    data["notify"] = json.loads(data["notify"] or "{}")
-    data["flagged"] = bool(data["flagged"])
-    data.pop("provider_ref", None)
-    for key in ("created_at", "updated_at", "paid_at", "settled_at", "next_check_at"):
-        data[key] = parse_ts(data[key])
-    return Transaction.model_validate(data)
-
-
-def _event(row: dict[str, Any]) -> TransactionEvent:
-    data = dict(row)
-    data["raw"] = json.loads(data["raw"] or "{}")
-    data["created_at"] = parse_ts(data["created_at"])
-    return TransactionEvent.model_validate(data)
-
-
-def _entry(row: dict[str, Any]) -> WalletEntry:
-    data = dict(row)
-    data["created_at"] = parse_ts(data["created_at"])
-    return WalletEntry.model_validate(data)
-
-
-log = logging.getLogger("loket.ledger")
-
-
-class Ledger:
-    """Loket's records over one `sqlite_utils.Database` from `storage.db.open_database`."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-        self.conn = db.conn
-        self.writes = writes_for(db.conn)  # shared with everything else on this connection
-
-    # -- transactions (the SQL kind) ------------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE … COMMIT (a SAVEPOINT inside an open transaction); any exception (even
-        a BaseException) rolls back. The wallet and payment lines of the log are written after
-        the COMMIT, never for a rolled-back change."""
-        with self.writes.transaction():
-            yield
-
-    async def together(self, write: Callable[..., T], *args: Any) -> T:
-        """`write(*args)` in a transaction committed with the other writes of this turn of the
-        event loop (storage/commits.py); returns after the COMMIT."""
-        return await self.writes.together(write, *args)
-
-    async def together_when_free(self, write: Callable[..., T], *args: Any) -> T:
-        """`together`, queued again while another program holds a lock (storage.db.when_free):
-        for a write that must not be lost, such as a biller's answer to a payment already sent."""
-        return await together_when_free(self.writes, write, *args)
-
-    def _say(self, *line: Any) -> None:
-        """One log line per wallet change and payment state change, with its ref (no secrets:
-        ids, amounts, states and the provider's code only)."""
-        self.writes.after_commit(lambda: log.info(*line))
-
-    def _rows(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(sql, params)
-        keys = [column[0] for column in cursor.description]
-        return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
-
-    def _one(self, sql: str, params: list[Any] | dict[str, Any]) -> dict[str, Any] | None:
-        rows = self._rows(sql, params)
-        return rows[0] if rows else None
+class Ledger(Journal):
+    """Loket's records: users, wallets and transactions here; the audit trail in journal.py, the
+    connection and its transactions in ledger_sql.py."""
 
     # -- users --------------------------------------------------------------------------------
     def get_user(self, user_id: int) -> User | None:
@@ -324,114 +245,3 @@ class Ledger:
         if user_id is not None:
             where, params = where + " AND user_id = ?", [*params, user_id]
         return self._transactions(where, params, "paid_at", 1_000_000)
-
-    # -- events and status checks -----------------------------------------------------------------
-    def append_event(
-        self,
-        ref_id: str,
-        from_state: TxState | None,
-        to_state: TxState,
-        cause: str,
-        now: datetime,
-        result: PaymentResult | None = None,
-        *,
-        reason: str | None = None,
-        message: str = "",
-    ) -> None:
-        if result is not None:
-            reason = reason or result.reason.value
-            message = message or result.message
-        self.conn.execute(
-            "INSERT INTO transaction_events (ref_id, from_state, to_state, cause, reason, provider_code,"
-            " message, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                ref_id,
-                from_state.value if from_state else None,
-                to_state.value,
-                cause,
-                reason,
-                result.provider_code if result else "",
-                message,
-                json.dumps(result.raw if result else {}, default=str),
-                ts(now),
-            ],
-        )
-        self._say(
-            "payment ref=%s %s -> %s cause=%s reason=%s code=%s",
-            ref_id, from_state.value if from_state else "-", to_state.value, cause, reason or "-",
-            (result.provider_code if result else "") or "-",
-        )  # fmt: skip
-
-    def events(self, ref_id: str) -> list[TransactionEvent]:
-        rows = self._rows("SELECT * FROM transaction_events WHERE ref_id = ? ORDER BY event_id", [ref_id])
-        return [_event(row) for row in rows]
-
-    def append_status_check(
-        self, ref_id: str, state: TxState, cause: str, result: PaymentResult, now: datetime
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO status_checks (ref_id, state, cause, outcome, reason, provider_code, message,"
-            " raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                ref_id, state.value, cause, result.outcome.value, result.reason.value,
-                result.provider_code, result.message, json.dumps(result.raw, default=str), ts(now),
-            ],
-        )  # fmt: skip
-
-    def record_notice(self, ref_id: str, state: TxState, delivered: bool, error: str, now: datetime) -> None:
-        self.conn.execute(
-            "INSERT INTO notices (ref_id, state, delivered, error, created_at) VALUES (?, ?, ?, ?, ?)",
-            [ref_id, TxState(state).value, int(delivered), error, ts(now)],
-        )
-
-    def untold(self, since: datetime) -> list[tuple[Transaction, int, datetime | None]]:
-        """Payments settled since `since` whose owner was not told yet: (tx, attempts, last try)."""
-        rows = self._rows(
-            "SELECT t.*, (SELECT count(*) FROM notices n WHERE n.ref_id = t.ref_id) AS attempts,"
-            " (SELECT max(created_at) FROM notices n WHERE n.ref_id = t.ref_id) AS last_attempt"
-            " FROM transactions t WHERE t.state IN ('SUCCESS', 'FAILED') AND t.settled_at >= ?"
-            " AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.ref_id = t.ref_id AND n.delivered = 1)"
-            " ORDER BY t.settled_at",
-            [ts(since)],
-        )
-        found = []
-        for row in rows:
-            attempts, last = int(row.pop("attempts")), parse_ts(row.pop("last_attempt"))
-            found.append((_tx(row), attempts, last))
-        return found
-
-    def record_deposit(self, provider: str, amount: int, ref_id: str | None, now: datetime) -> None:
-        self.conn.execute(
-            "INSERT INTO deposit_reports (provider, amount, ref_id, created_at) VALUES (?, ?, ?, ?)",
-            [provider, int(amount), ref_id, ts(now)],
-        )
-
-    def last_deposit(self, provider: str) -> tuple[int, datetime] | None:
-        row = self.conn.execute(
-            "SELECT amount, created_at FROM deposit_reports WHERE provider = ?"
-            " ORDER BY report_id DESC LIMIT 1",
-            [provider],
-        ).fetchone()
-        if row is None:
-            return None
-        at = parse_ts(row[1])
-        assert at is not None
-        return int(row[0]), at
-
-    def provider_acknowledged(self, ref_id: str) -> bool:
-        """Did a pending answer (pay or status) say the provider is processing this payment?
-
-        Only "in process" (IAK 39, Ayoconnect 102/108/2xx) says so; "unknown" (our timeout, a
-        5xx) and an error about the status request itself do not.
-        """
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM transaction_events WHERE ref_id = :r AND to_state = 'PENDING'"
-            " AND reason = 'in_process')"
-            " OR EXISTS (SELECT 1 FROM status_checks WHERE ref_id = :r AND outcome = 'PENDING'"
-            " AND reason = 'in_process')",
-            {"r": ref_id},
-        ).fetchone()
-        return bool(row[0])
-
-    def status_checks(self, ref_id: str) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM status_checks WHERE ref_id = ? ORDER BY check_id", [ref_id])
