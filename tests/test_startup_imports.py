@@ -3,7 +3,9 @@
 Loket's own HTTP server (/healthz, /metrics) runs in every mode, so aiohttp is part of every
 start. What only some runs need stays out of it: the Bot API emulator and web chat (the demo),
 the sandboxes (a sandbox biller or gateway is imported when configured) and the QR encoder (the
-first QRIS payment).
+first QRIS payment). What is needed only after the first getUpdates stays out too:
+prometheus_client (the metrics' registry is made at the first update, Bot API error, biller call
+or scrape) and the package's version (looked up for the start-up summary and /healthz).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-NOT_AT_START = ("bot.playground", "bot.billers.sandbox", "bot.gateways.sandbox", "segno")
+NOT_AT_START = ("bot.playground", "bot.billers.sandbox", "bot.gateways.sandbox", "segno", "prometheus_client")
 
 
 def test_the_bot_imports_only_what_every_start_needs() -> None:
@@ -21,3 +23,13 @@ def test_the_bot_imports_only_what_every_start_needs() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_version_is_looked_up_when_asked_for_not_at_import() -> None:
+    code = (
+        "import importlib.metadata, bot, bot.__main__, bot.telegram.app; "
+        "print('__version__' in vars(bot)); "
+        "print(bot.__version__ == importlib.metadata.version('loket'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split() == ["False", "True"]
