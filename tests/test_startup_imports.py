@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NOT_AT_START = ("bot.playground", "bot.billers.sandbox", "bot.gateways.sandbox", "segno", "prometheus_client")
 
@@ -33,3 +36,13 @@ def test_the_version_is_looked_up_when_asked_for_not_at_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_container_starts_from_bytecode_made_at_build_time() -> None:
+    """The image never writes bytecode (PYTHONDONTWRITEBYTECODE, a read-only site-packages for
+    the loket user), so its pip install must write it, or every start compiles from source."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert "PYTHONDONTWRITEBYTECODE=1" in text
+    installs = [line for line in text.splitlines() if "pip install" in line]
+    assert installs, "the Dockerfile installs Loket with pip"
+    assert not any("--no-compile" in line for line in installs), installs
