@@ -46,3 +46,14 @@ def test_the_container_starts_from_bytecode_made_at_build_time() -> None:
     installs = [line for line in text.splitlines() if "pip install" in line]
     assert installs, "the Dockerfile installs Loket with pip"
     assert not any("--no-compile" in line for line in installs), installs
+
+
+def test_only_the_configured_billers_modules_are_imported() -> None:
+    code = (
+        "import sys; from bot.config import load_settings; from bot.billers import make_biller; "
+        "make_biller(load_settings(BILLER='iak', TELEGRAM_BOT_TOKEN='1:x', IAK_USERNAME='u', "
+        "IAK_API_KEY='k')); "
+        "print(sorted(m for m in ('bot.billers.ayoconnect', 'bot.billers.sandbox') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
