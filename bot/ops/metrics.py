@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -137,17 +138,26 @@ class Metrics:
     def __init__(self, database_path: Path | None = None) -> None:
         self.database_path = database_path
         self._settled: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.RLock()  # the event loop and a scrape's worker thread may both be first
+        self._building = False
 
     def __getattr__(self, name: str) -> Any:
-        """Only for an attribute not made yet: the counters, made on first use."""
-        if name.startswith("__") or "registry" in self.__dict__ or self.__dict__.get("_building"):
+        """Only for an attribute not made yet: the counters, made once, on first use."""
+        lock = self.__dict__.get("_lock")
+        if name.startswith("__") or lock is None:
             raise AttributeError(name)
-        self._building = True
-        try:
-            self._build()
-        finally:
-            self._building = False
-        return getattr(self, name)
+        with lock:
+            if "registry" not in self.__dict__:
+                if self._building:  # a missing name asked for while building: not a counter
+                    raise AttributeError(name)
+                self._building = True
+                try:
+                    self._build()
+                finally:
+                    self._building = False
+        if name not in self.__dict__:
+            raise AttributeError(name)
+        return self.__dict__[name]
 
     def _build(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
