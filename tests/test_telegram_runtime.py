@@ -17,7 +17,7 @@ from telegram.error import InvalidToken
 from bot.billers import make_biller
 from bot.telegram.app import BotRunner, run_bot
 from bot.telegram.ratelimit import LoketRateLimiter
-from tests.tg_double import TOKEN, FakeBotAPI
+from tests.tg_double import TOKEN, Call, FakeBotAPI
 from tests.tg_setup import CUSTOMER, OTHER, PLN_OK, Harness, make_settings
 
 LATENCY = 3.0
@@ -134,6 +134,52 @@ async def test_runner_polls_sets_commands_and_stops(tmp_path: Path) -> None:
     finally:
         await runner.stop()
     assert not runner.application.running
+
+
+class SlowMenuAPI(FakeBotAPI):
+    """Telegram slow on setMyCommands (3 s each), or refusing it with 502 Bad Gateway."""
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        super().__init__()
+        self.refuse = refuse
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if url.endswith("/setMyCommands"):
+            self.calls.append(Call("setMyCommands", {}))
+            if self.refuse:
+                return self._error(502, "Bad Gateway")
+            await asyncio.sleep(3.0)
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+async def test_the_first_getupdates_does_not_wait_for_the_command_menu(tmp_path: Path) -> None:
+    api = SlowMenuAPI()
+    runner = BotRunner(make_settings(tmp_path), request=api)
+    t0 = time.monotonic()
+    await asyncio.wait_for(runner.start(), 10)
+    try:
+        while not api.sent("getUpdates"):
+            await asyncio.sleep(0.01)
+        assert time.monotonic() - t0 < 2.0  # two setMyCommands would have taken 6 s first
+        assert api.sent("setMyCommands")  # on its way beside the chat
+    finally:
+        await asyncio.wait_for(runner.stop(), 10)  # the menu still being set does not hold the stop
+
+
+async def test_a_refused_command_menu_does_not_stop_the_bot(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = SlowMenuAPI(refuse=True)
+    runner = BotRunner(make_settings(tmp_path), request=api)
+    await runner.start()
+    try:
+        await asyncio.sleep(0.3)
+        assert runner.application is not None and runner.application.running
+        assert api.sent("getUpdates")
+        assert "the command menu could not be set (setMyCommands)" in caplog.text
+        assert TOKEN not in caplog.text
+    finally:
+        await runner.stop()
 
 
 async def test_runner_webhook_checks_the_secret_token(tmp_path: Path) -> None:

@@ -12,16 +12,17 @@ from bot.config import BillerName, Settings
 
 
 def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Biller:
-    """The biller the settings ask for. `transport` replaces the network (tests)."""
-    from bot.billers.ayoconnect import AyoconnectClient
-    from bot.billers.iak import IAKClient
-    from bot.billers.sandbox import IakSimulator, SandboxClient
-
+    """The biller the settings ask for. `transport` replaces the network (tests). Only the
+    asked-for biller's modules are imported (a start-up cost, tests/test_startup_imports.py)."""
     timeout = settings.biller_timeout
     if settings.biller is BillerName.SANDBOX:
+        from bot.billers.sandbox import IakSimulator, SandboxClient
+
         simulator = IakSimulator.from_settings(settings)
         if not settings.sandbox_url:  # in-process: the simulator is the client's network
             return SandboxClient(simulator, transport=transport or simulator.transport(), timeout=timeout)
+        from bot.billers.iak import IAKClient
+
         return IAKClient(  # the simulator served elsewhere (python -m bot sandbox), signed alike
             username=simulator.username,
             api_key=simulator.api_key,
@@ -31,6 +32,8 @@ def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
             provider="sandbox",
         )
     if settings.biller is BillerName.IAK:
+        from bot.billers.iak import IAKClient
+
         return IAKClient(
             username=settings.iak_username,
             api_key=settings.iak_api_key.get_secret_value(),
@@ -38,6 +41,7 @@ def make_biller(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
             timeout=timeout,
             transport=transport,
         )
+    from bot.billers.ayoconnect import AyoconnectClient
     from bot.billers.catalog import ayoconnect_catalog
 
     return AyoconnectClient(  # the partner's real codes come from its product list at start

@@ -31,7 +31,7 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot import __version__
+import bot
 from bot.ops.alerts import BillerWatch
 from bot.ops.metrics import Metrics, open_payments, reading
 
@@ -209,6 +209,6 @@ class Vitals:
             "telegram": telegram,
             "biller": biller,
             "payments": payments,
-            "version": __version__,
+            "version": bot.__version__,
         }
         return not failing, answer

@@ -17,22 +17,22 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from bot.payments.models import OPEN_PAYMENT_STATES, Transaction, TxState
 
+if TYPE_CHECKING:  # prometheus_client is imported when the counters are first used, not at start
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+    from prometheus_client.core import Metric
+
 log = logging.getLogger(__name__)
-disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series beside every counter: half the scrape, nothing lost
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 ANSWER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -54,14 +54,17 @@ def update_kind(update: object) -> str:
     return "other"
 
 
-class LedgerCollector(Collector):
+class LedgerCollector:
     """Figures read from the ledger when Prometheus scrapes, on a read-only connection of its own
-    (the scrape runs in a worker thread: the chat never waits for it)."""
+    (the scrape runs in a worker thread: the chat never waits for it). A collector as
+    prometheus_client's registry takes one: an object with `collect()`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         pending = GaugeMetricFamily(
             "loket_payments_pending", "Payments paid and not settled yet (PAYING, PENDING)"
         )
@@ -115,11 +118,52 @@ def wallet_total(db: Any) -> int:
 
 
 class Metrics:
-    """The counters of one Application, in its own registry (tests build many applications)."""
+    """The counters of one Application, in its own registry (tests build many applications).
+
+    The registry and its counters are made when first used (the first update handled, Bot API
+    error, biller call or scrape), so prometheus_client is not imported at start-up
+    (tests/test_startup_imports.py)."""
+
+    registry: CollectorRegistry
+    updates: Counter
+    answer_seconds: Histogram
+    inquiries: Counter
+    payments: Counter
+    biller_seconds: Histogram
+    biller_errors: Counter
+    telegram_429: Counter
+    telegram_errors: Counter
+    _kinds: dict[str, Counter]
 
     def __init__(self, database_path: Path | None = None) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
+        self.database_path = database_path
+        self._settled: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.RLock()  # the event loop and a scrape's worker thread may both be first
+        self._building = False
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for an attribute not made yet: the counters, made once, on first use."""
+        lock = self.__dict__.get("_lock")
+        if name.startswith("__") or lock is None:
+            raise AttributeError(name)
+        with lock:
+            if "registry" not in self.__dict__:
+                if self._building:  # a missing name asked for while building: not a counter
+                    raise AttributeError(name)
+                self._building = True
+                try:
+                    self._build()
+                finally:
+                    self._building = False
+        if name not in self.__dict__:
+            raise AttributeError(name)
+        return self.__dict__[name]
+
+    def _build(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series beside every counter: half the scrape, nothing lost
+        r = CollectorRegistry()
         self.updates = Counter("loket_updates", "Telegram updates handled, by kind", ["kind"], registry=r)
         self.answer_seconds = Histogram(
             "loket_answer_seconds", "From an update's arrival to its handler being done",
@@ -153,9 +197,9 @@ class Metrics:
         )
         kinds = ("command", "message", "callback", "edited", "other")
         self._kinds = {kind: self.updates.labels(kind) for kind in kinds}
-        self._settled: OrderedDict[str, None] = OrderedDict()
-        if database_path is not None:
-            self.registry.register(LedgerCollector(database_path))
+        if self.database_path is not None:
+            r.register(LedgerCollector(self.database_path))  # a collector: an object with collect()
+        self.registry = r  # last: the counters are whole once the registry is there
 
     # -- the chat ------------------------------------------------------------------------------
     def update_handled(self, update: object, started: float) -> None:
@@ -175,4 +219,6 @@ class Metrics:
 
     def render(self) -> bytes:
         """The Prometheus text; reads the ledger, so call it in a worker thread."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)

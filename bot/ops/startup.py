@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot import __version__
+import bot
 from bot.config import AYOCONNECT_SANDBOX_URL, IAK_PRODUCTION_URL, IAK_SANDBOX_URL, BillerName, Settings
 
 
@@ -42,7 +42,7 @@ def summary(settings: Settings, *, created: bool) -> str:
     operators = len(settings.admin_ids)
     ledger = f"{db} (created a new ledger)" if created else str(db)
     return (
-        f"Loket {__version__} started: biller {biller_text(settings)}; payment gateway {gateway_text}; "
+        f"Loket {bot.__version__} started: biller {biller_text(settings)}; payment gateway {gateway_text}; "
         f"Telegram by {mode_text(settings)}; database {ledger}; "
         f"{operators} operator{'s' if operators != 1 else ''}{'' if operators else ' (ADMIN_IDS is empty)'}"
     )

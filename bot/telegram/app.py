@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ApplicationBuilder, BasePersistence, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -171,6 +171,7 @@ class BotRunner:
         self._lock: InstanceLock | None = None
         self._own_biller = False
         self._recovery: asyncio.Task[None] | None = None
+        self._menu: asyncio.Task[None] | None = None
         self.money_in: Any = None  # bot/moneyin/runtime.py: QRIS, deposit tickets
         self.web: LoketWeb | None = None  # Loket's own HTTP server: /healthz, /metrics, notifications
 
@@ -213,7 +214,6 @@ class BotRunner:
         except InvalidToken:
             # PTB's message quotes the token; ours never does.
             raise InvalidToken("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
-        await set_commands(app)
         assert app.updater is not None
         if self.settings.webhook_url:
             await app.updater.start_webhook(
@@ -231,9 +231,18 @@ class BotRunner:
             )
         await app.start()
         log.info(startup_summary(self.settings, created=created))
+        # The command menu is set beside the chat: the first getUpdates does not wait for two
+        # setMyCommands round trips, and a Telegram that refuses them does not stop the bot.
+        self._menu = asyncio.create_task(self._set_menu(app), name="loket-menu")
         # Pending payments are resumed beside the chat, not before it: with the biller slow or
         # down, each status call may take BILLER_TIMEOUT, and customers must not wait for that.
         self._recovery = asyncio.create_task(self._recover(), name="loket-recovery")
+
+    async def _set_menu(self, app: LoketApplication) -> None:
+        try:
+            await set_commands(app)
+        except TelegramError as error:  # the menu is a convenience: the commands work without it
+            log.warning("the command menu could not be set (setMyCommands): %s", error)
 
     async def _recover(self) -> None:
         assert self.service is not None
@@ -249,6 +258,11 @@ class BotRunner:
             await self.money_in.recover()
 
     async def stop(self) -> None:
+        if self._menu is not None:
+            self._menu.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._menu
+            self._menu = None
         if self._recovery is not None:
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
