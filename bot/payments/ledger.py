@@ -2,13 +2,14 @@
 
 Three modules, one `Ledger`: this one (users, wallets, transactions), journal.py (the appended
 audit trail: events, status checks, notices, deposits) and ledger_sql.py (the connection, its
-transactions and group commits, rows into models). Plain SQL, and no business rules: the payment core decides, the ledger
-records. Writes that must be atomic run inside `with ledger.transaction():` (BEGIN IMMEDIATE,
-so two processes never interleave a check and its write; a SAVEPOINT inside an open one), or
-`await ledger.together(write, *args)`: committed with the other writes of the same turn of the
-event loop, one wait for the disk for all of them (storage/commits.py). Never `await` inside a
-transaction: the connection is shared with the PTB persistence on the same event loop. Times
-are stored as UTC ISO strings with a fixed width, so they sort and compare as text.
+transactions and group commits, rows into models). Plain SQL, and no business rules: the
+payment core decides, the ledger records. Writes that must be atomic run inside
+`with ledger.transaction():` (BEGIN IMMEDIATE, so two processes never interleave a check and
+its write; a SAVEPOINT inside an open one), or `await ledger.together(write, *args)`:
+committed with the other writes of the same turn of the event loop, one wait for the disk for
+all of them (storage/commits.py). Never `await` inside a transaction: the connection is shared
+with the PTB persistence on the same event loop. Times are stored as UTC ISO strings with a
+fixed width, so they sort and compare as text.
 
 Statements go straight to the sqlite3 connection: sqlite-utils' `query` wraps each one in a
 SAVEPOINT and parses it first, which the hot path (every update) cannot afford.
