@@ -1,7 +1,8 @@
 """Start-up: what `python -m bot` imports before its first getUpdates (benchmarks/bench_scale.py).
 
-Loket's own HTTP server (/healthz, /metrics) runs in every mode, so aiohttp is part of every
-start. What only some runs need stays out of it: the Bot API emulator and web chat (the demo),
+Loket's own HTTP server (/healthz, /metrics) runs in every mode on tornado, which
+python-telegram-bot loads anyway: aiohttp (a fifth of a second to import) is not part of a start.
+What only some runs need stays out of it: the Bot API emulator and web chat (the demo),
 the sandboxes (a sandbox biller or gateway is imported when configured) and the QR encoder (the
 first QRIS payment). What is needed only after the first getUpdates stays out too:
 prometheus_client (the metrics' registry is made at the first update, Bot API error, biller call
@@ -16,7 +17,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-NOT_AT_START = ("bot.playground", "bot.billers.sandbox", "bot.gateways.sandbox", "segno", "prometheus_client")
+NOT_AT_START = (
+    "aiohttp",
+    "bot.playground",
+    "bot.billers.sandbox",
+    "bot.gateways.sandbox",
+    "segno",
+    "prometheus_client",
+)
 
 
 def test_the_bot_imports_only_what_every_start_needs() -> None:

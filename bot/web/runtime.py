@@ -16,9 +16,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
-
-from bot.web.server import LoketHTTP, add_gateway_routes
+from bot.web.server import LoketHTTP, Reply, add_gateway_routes
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,18 @@ class WebStartError(Exception):
 def add_watch_routes(http: LoketHTTP, health: Health, metrics: Render) -> None:
     """GET /healthz (200 or 503 with JSON) and GET /metrics (Prometheus text)."""
 
-    async def healthz(request: web.Request) -> web.Response:
+    async def healthz(body: bytes) -> Reply:
         healthy, answer = await health()
-        return web.Response(
-            status=200 if healthy else 503,
-            text=json.dumps(answer, separators=(",", ":")),
-            content_type="application/json",
-            headers={"Cache-Control": "no-store"},
+        return Reply(
+            200 if healthy else 503,
+            json.dumps(answer, separators=(",", ":")).encode(),
+            "application/json; charset=utf-8",
+            {"Cache-Control": "no-store"},
         )
 
-    async def scrape(request: web.Request) -> web.Response:
-        body = await asyncio.to_thread(metrics)  # reads the ledger: never on the event loop
-        return web.Response(body=body, content_type=METRICS_TYPE, charset="utf-8")
+    async def scrape(body: bytes) -> Reply:
+        text = await asyncio.to_thread(metrics)  # reads the ledger: never on the event loop
+        return Reply(200, text, METRICS_TYPE + "; charset=utf-8")
 
     http.add_route("GET", HEALTH_PATH, healthz)
     http.add_route("GET", METRICS_PATH, scrape)
