@@ -21,7 +21,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import SecretStr
 
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_ledger import build_ledger
 
 from bot.billers import make_biller
-from bot.billers.base import Bill, Outcome, PaymentResult, Product, Reason
+from bot.billers.base import Bill, BillerWrapper, Outcome, PaymentResult, Product, Reason
 from bot.config import Settings
 from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
 from bot.telegram.app import BotRunner
@@ -39,26 +38,15 @@ from bot.telegram.app import BotRunner
 FIRST_CHATTER = 900_000
 
 
-class CountingBiller:
+class CountingBiller(BillerWrapper):
     """The sandbox's products and bills; status checks answered "in process" after `latency`."""
 
     def __init__(self, settings: Settings, latency: float) -> None:
-        self.inner = make_biller(settings)
-        self.name = self.inner.name
+        super().__init__(make_biller(settings))
         self.latency = latency
         self.calls: list[float] = []  # when each call was served (monotonic)
         self.now = 0
         self.most = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def products(self) -> list[Product]:
-        return list(self.inner.products())
-
-    def product(self, code: str) -> Product:
-        product: Product = self.inner.product(code)
-        return product
 
     async def _call(self) -> None:
         self.now += 1

@@ -244,3 +244,23 @@ class Biller(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class BillerWrapper:
+    """A biller around another one, answering as it does unless a subclass says otherwise: the
+    cap on calls in flight (limit.py), the operator's watch (bot/ops/alerts.py), benchmarks'
+    counters. What the subclass does not define reaches the inner biller."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name: str = inner.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def products(self) -> list[Product]:
+        return list(self.inner.products())
+
+    def product(self, code: str) -> Product:
+        product: Product = self.inner.product(code)
+        return product

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from bot.billers.base import Bill, InquiryError, PaymentResult, Product, Reason
+from bot.billers.base import Bill, BillerWrapper, InquiryError, PaymentResult, Product, Reason
 
 T = TypeVar("T")
 INQUIRY_PATIENCE = 10.0  # seconds an inquiry waits for a slot before the customer is told "busy"
@@ -49,14 +49,13 @@ class BillerBusy(InquiryError):
         self.waited = waited
 
 
-class LimitedBiller:
+class LimitedBiller(BillerWrapper):
     """The biller, answering exactly as before, with at most `limit` calls in flight."""
 
     def __init__(self, inner: Any, limit: int, *, inquiry_patience: float = INQUIRY_PATIENCE) -> None:
         if limit < 1:
             raise ValueError("a biller needs at least one slot")
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self.limit = limit
         self.inquiry_patience = inquiry_patience
         self._slots = asyncio.Semaphore(limit)
@@ -64,16 +63,6 @@ class LimitedBiller:
         self._background = asyncio.Semaphore(max(1, limit - 1))
         self.in_flight = 0
         self.most_in_flight = 0  # the high-water mark, for benchmarks and tests
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def products(self) -> list[Product]:
-        return list(self.inner.products())
-
-    def product(self, code: str) -> Product:
-        product: Product = self.inner.product(code)
-        return product
 
     async def _acquire(self, patience: float | None) -> None:
         if patience is None:

@@ -24,6 +24,7 @@ from typing import Any
 from bot.billers.base import (
     Bill,
     BillerError,
+    BillerWrapper,
     InvalidCustomerNumber,
     Outcome,
     PaymentResult,
@@ -172,26 +173,15 @@ class BillerWatch:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-class WatchedBiller:
+class WatchedBiller(BillerWrapper):
     """The biller, answering exactly as before, with every answer shown to a `BillerWatch` and
     counted in the application's metrics (bot/ops/metrics.py): latency per call, errors by code,
     inquiries by product and outcome, pay answers that left a payment PENDING."""
 
     def __init__(self, inner: Any, watch: BillerWatch, metrics: Any = None) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.watch = watch
         self.metrics = metrics
-        self.name = inner.name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def products(self) -> list[Product]:
-        return list(self.inner.products())
-
-    def product(self, code: str) -> Product:
-        product: Product = self.inner.product(code)
-        return product
 
     # -- metrics (nothing here changes an answer) -------------------------------------------
     def _took(self, call: str, started: float) -> None:
