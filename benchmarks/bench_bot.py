@@ -10,7 +10,12 @@ connection; a statement is traced again for each trigger it fires), the commits 
 a bare python-telegram-bot echo bot on the same emulator (each sends a line and taps a button,
 as many updates as a payment): its CPU per update is the baseline, and the ratio is printed.
 
-    python benchmarks/bench_bot.py [users]
+While Loket runs, the emulator holds it to Telegram's flood limits (flood.py: ~30 messages a
+second, 429 past that) and prints how many calls went free, how many paid and how many 429s
+came back. With `--paid` Loket may send up to 10,000 messages a day in Telegram's paid lane
+(TELEGRAM_PAID_MESSAGES_PER_DAY, bot/telegram/paid_lane.py); without it, none.
+
+    python benchmarks/bench_bot.py [users] [--paid]
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes,
 from bot.billers.sandbox_numbers import LOAD_PRODUCT, load_number
 from bot.config import Settings
 from bot.playground.botapi import DEMO_TOKEN, BotApiEmulator
+from bot.playground.botapi.flood import FloodControl
 from bot.telegram.app import BotRunner
 
 FIRST_USER = 50_000
@@ -52,7 +58,7 @@ def report(name: str, seconds: list[float], wall: float) -> None:
     )
 
 
-async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
+async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int], paid: bool) -> float:
     """The payment run; returns CPU seconds per update."""
     settings = Settings(
         _env_file=None,
@@ -62,6 +68,7 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
         ADMIN_IDS=str(FIRST_USER - 1),
         LOG_LEVEL="WARNING",
         HTTP_PORT=0,  # Loket's HTTP server (/healthz, /metrics) on a free port
+        TELEGRAM_PAID_MESSAGES_PER_DAY=10_000 if paid else 0,
     )
     runner = BotRunner(settings)
     await runner.start()
@@ -85,6 +92,7 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
             last = sql
 
         conn.set_trace_callback(count)
+        flood = emulator.flood = FloodControl()  # Telegram's pace, from here on
         first_call = len(emulator.calls)
         cpu = time.process_time()
 
@@ -117,6 +125,12 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int]) -> float:
         by_method = ", ".join(f"{m} {n / len(ids):.2f}" for m, n in sorted(calls.items()))
         bound = sum(calls[m] for m in CHAT_BOUND) / len(ids)
         print(f"Bot API calls per payment: {by_method}; chat-bound {bound:.2f}")
+        emulator.flood = None
+        stars = f"{flood.paid_sent // 10}.{flood.paid_sent % 10}"
+        print(
+            f"Telegram's lanes: free {flood.free_sent} calls, paid {flood.paid_sent} messages "
+            f"({stars} Stars); 429 Too Many Requests: {flood.too_many}"
+        )
         print(
             f"SQLite statements per update: {statements / updates:.1f}; commits (waits for the disk) "
             f"per update: {commits / updates:.2f}"
@@ -168,13 +182,13 @@ async def echo(emulator: BotApiEmulator, ids: list[int]) -> float:
         await app.shutdown()
 
 
-async def main(users: int) -> None:
+async def main(users: int, paid: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         emulator = BotApiEmulator(DEMO_TOKEN, webchat=False)
         await emulator.start()
         try:
             ids = [FIRST_USER + i for i in range(users)]
-            ours = await loket(emulator, tmp, ids)
+            ours = await loket(emulator, tmp, ids, paid)
             base = await echo(emulator, ids)
             print(
                 f"CPU per update: Loket {ours * 1000:.2f} ms, bare PTB echo bot {base * 1000:.2f} ms "
@@ -185,4 +199,5 @@ async def main(users: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 50))
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    asyncio.run(main(int(numbers[0]) if numbers else 50, "--paid" in sys.argv[1:]))

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = Field(SecretStr(""), alias="WEBHOOK_SECRET")
     webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
+    # messages a day that may go paid (allow_paid_broadcast, 0.1 Star each) past Telegram's free pace
+    telegram_paid_messages_per_day: int = Field(0, alias="TELEGRAM_PAID_MESSAGES_PER_DAY", ge=0, le=1_000_000)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="ADMIN_IDS")
 
     # -- money and payments ----------------------------------------------------------------

@@ -158,6 +158,7 @@ class Vitals:
         self.metrics = Metrics(self.path)
         self.telegram = TelegramLink(self.metrics, clock)
         self.biller: BillerWatch | None = None  # set by bot/telegram/ops_jobs.watch_biller
+        self.paid: Any = None  # the paid lane (bot/telegram/paid_lane.PaidLane), set by the app
 
     def _ledger(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """In a worker thread: (the database part, the payments part)."""

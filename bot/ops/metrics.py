@@ -3,7 +3,8 @@
 Counted at the boundaries, never inside the money core, and cheap: a counter or a histogram
 per update or per outside call, no database work per update.
 - updates handled, by kind, and how long each took (bot/telegram/processor.py's hook);
-- the Bot API: its 429s and its errors (`WatchedRequest`, bot/ops/health.py);
+- the Bot API: its 429s and its errors (`WatchedRequest`, bot/ops/health.py), and the messages
+  sent in Telegram's paid lane (bot/telegram/paid_lane.py);
 - biller calls: latency per call, errors by code, inquiries by product and outcome
   (`WatchedBiller`, bot/ops/alerts.py);
 - payments by product and outcome: PENDING when a pay answer left one unsettled (the biller
@@ -133,6 +134,7 @@ class Metrics:
     biller_errors: Counter
     telegram_429: Counter
     telegram_errors: Counter
+    telegram_paid: Counter
     _kinds: dict[str, Counter]
 
     def __init__(self, database_path: Path | None = None) -> None:
@@ -193,6 +195,12 @@ class Metrics:
             "Bot API calls that failed, 429s apart: network, server (5xx), token (401/404), conflict "
             "(409: another bot on the token), refused (400, 403: a request Telegram turned down)",
             ["kind"],
+            registry=r,
+        )
+        self.telegram_paid = Counter(
+            "loket_telegram_paid_messages",
+            "Messages sent in Telegram's paid lane (allow_paid_broadcast, 0.1 Star each): "
+            "TELEGRAM_PAID_MESSAGES_PER_DAY",
             registry=r,
         )
         kinds = ("command", "message", "callback", "edited", "other")

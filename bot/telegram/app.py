@@ -49,6 +49,7 @@ from bot.telegram.flows import (
 )
 from bot.telegram.moneyin_notices import make_intent_observer, make_money_alarm, make_ticket_observer
 from bot.telegram.notices import make_alarm, make_observer
+from bot.telegram.paid_lane import PaidLane
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import BoundedRequest, LoketRateLimiter
 from bot.telegram.texts import DEFAULT_LANG, TEXTS
@@ -84,6 +85,8 @@ def build_application(
     sync = CatalogueSync(biller, service.ledger.db, settings.ayoconnect_product_codes)
     loket = Loket(service, settings, Catalogue(biller.products, service.prices.switched_off), sync, money)
     vitals = Vitals(settings)  # metrics and health: /metrics, /healthz
+    if rate_limiter is None:  # Telegram's free pace, and its paid lane when the operator buys one
+        rate_limiter = LoketRateLimiter(paid=PaidLane(settings.telegram_paid_messages_per_day))
     builder = (
         ApplicationBuilder()
         .application_class(LoketApplication, {"loket": loket, "vitals": vitals})
@@ -91,7 +94,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.telegram_base_url)
         .concurrent_updates(processor)
-        .rate_limiter(rate_limiter or LoketRateLimiter())
+        .rate_limiter(rate_limiter)
     )
     # Every Bot API answer is seen (when Telegram last answered, its 429s and errors).
     if request is not None:
@@ -108,6 +111,8 @@ def build_application(
     processor.application = application
     processor.on_handled = vitals.metrics.update_handled  # counters only, no database work
     register(application, settings.admin_ids)
+    if isinstance(rate_limiter, LoketRateLimiter):
+        watch_paid_lane(application, rate_limiter.paid, vitals)
     ops_jobs.schedule(application)
     ops_jobs.watch_biller(application)  # the biller's refusals, silences, low deposit: to operators
     service.add_observer(
@@ -120,6 +125,19 @@ def build_application(
         money.qris.add_alarm(make_money_alarm(application, service, settings.admin_ids))
         money.tickets.add_observer(make_ticket_observer(application, service, settings.admin_ids))
     return application
+
+
+def watch_paid_lane(application: LoketApplication, lane: PaidLane, vitals: Vitals) -> None:
+    """Paid messages are counted (/metrics, the day's report); operators hear when the day's
+    budget is gone or Telegram refuses to be paid (at most twice a day, after the customer's
+    message has gone)."""
+    vitals.paid = lane
+    lane.on_paid.append(lambda: vitals.metrics.telegram_paid.inc())
+
+    async def notice(key: str, values: dict[str, object]) -> None:
+        await ops_jobs.tell(application, key, **values)
+
+    lane.add_notice(notice)
 
 
 def register(application: LoketApplication, admin_ids: list[int]) -> None:

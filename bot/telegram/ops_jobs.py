@@ -53,15 +53,16 @@ async def run_daily_backup(application: LoketApplication) -> Path | None:
         log.error("daily backup failed: %s", error)
         if not application.bot_data.get(FAILING):  # once per incident, not every day it lasts
             application.bot_data[FAILING] = True
-            await _tell(application, "backup_failed", error=str(error))
+            await tell(application, "backup_failed", error=str(error))
         return None
     log.info("daily backup %s; pruned %d old", report.summary(), len(pruned))
     if application.bot_data.pop(FAILING, False):  # the incident is over: said once
-        await _tell(application, "backup_ok_again", name=report.path.name)
+        await tell(application, "backup_ok_again", name=report.path.name)
     return report.path
 
 
-async def _tell(application: LoketApplication, key: str, **values: Any) -> None:
+async def tell(application: LoketApplication, key: str, **values: Any) -> None:
+    """Text `key` to every operator, each in their language; one unreachable is logged."""
     service = application.loket.service
     for admin_id in application.loket.settings.admin_ids:
         try:
@@ -100,11 +101,15 @@ async def send_daily_report(application: LoketApplication) -> None:
         "daily report %s: %s, turnover %d, margin %d, deposit difference %s",
         day, report.by_state, report.turnover, report.margin, report.difference,
     )  # fmt: skip
+    lane = application.vitals.paid
+    paid = lane.sent_today if lane is not None and lane.enabled else None
     for admin_id in application.loket.settings.admin_ids:
+        lang = operator_lang(service, admin_id)
+        text = report_text(lang, report)
+        if paid is not None:  # the operator buys Telegram's paid lane: what it cost today
+            text += "\n" + t(lang, "report_paid_lane", count=paid, budget=lane.per_day)
         try:
-            await application.bot.send_message(
-                admin_id, report_text(operator_lang(service, admin_id), report), parse_mode=HTML
-            )
+            await application.bot.send_message(admin_id, text, parse_mode=HTML)
         except TelegramError as error:
             log.warning("could not send the daily report to operator %s: %s", admin_id, error)
 
@@ -117,12 +122,12 @@ def watch_biller(application: LoketApplication) -> BillerWatch:
     """Wrap the core's biller so its refusals, silences and low deposit reach the operators."""
     service, settings = application.loket.service, application.loket.settings
 
-    async def tell(key: str, values: dict[str, Any]) -> None:
+    async def notice(key: str, values: dict[str, Any]) -> None:
         shown = {k: rupiah(v) if k in ("amount", "below") else v for k, v in values.items()}
-        await _tell(application, key, **shown)
+        await tell(application, key, **shown)
 
     watch = BillerWatch(
-        service.biller.name, tell,
+        service.biller.name, notice,
         silent_minutes=settings.biller_silent_minutes, deposit_below=settings.deposit_alert_below,
     )  # fmt: skip
     metrics = application.vitals.metrics

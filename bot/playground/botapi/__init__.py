@@ -12,6 +12,7 @@ By concern:
 - tghtml.py    Telegram's HTML parse mode, strict enough to catch a bot's mistakes
 - methods.py   the Bot API methods about messages, as an explicit table
 - updates.py   getUpdates and the webhook: how updates reach the bot
+- flood.py     Telegram's flood limits and paid lane, held to when a test asks (`flood=`)
 - server.py    the HTTP routes, the same-origin guard, decoding and dispatching a call
 - webchat.py   the web chat page and its JSON API under /chat/api/
 """

@@ -2,7 +2,8 @@
 
 It keeps the state (users, chats, messages with their edits, queued updates, the calls the
 bot made) and what tests and the web chat do with it: `user_sends` / `user_taps` queue updates,
-`wait_for*` wait for the bot (waiting.py), `fail_next` makes Telegram answer with an error. The
+`wait_for*` wait for the bot (waiting.py), `fail_next` makes Telegram answer with an error,
+`flood` holds the bot to Telegram's pace and its paid lane (flood.py). The
 HTTP side is server.py, the Bot API methods methods.py and updates.py, the web chat's API webchat.py.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from bot.playground.botapi import server
+from bot.playground.botapi.flood import FloodControl
 from bot.playground.botapi.models import (
     DEMO_TOKEN,
     MAX_MESSAGE_LENGTH,
@@ -47,6 +49,7 @@ class BotApiEmulator(Waits):
         bot_first_name: str = "Loket",
         bot_username: str = "loket_demo_bot",
         webchat: bool = True,
+        flood: FloodControl | None = None,
     ) -> None:
         self.token = token
         self.host = host
@@ -62,6 +65,7 @@ class BotApiEmulator(Waits):
             "supports_inline_queries": False,
         }
         self.serve_webchat = webchat
+        self.flood = flood  # Telegram's flood limits held to (flood.py); None: any pace goes
         self.calls: list[ApiCall] = []
         self.unknown_methods: list[str] = []
         self.users: dict[int, dict[str, Any]] = {}

@@ -149,6 +149,9 @@ def _api_handler(emu: BotApiEmulator) -> Any:
             if failure is not None:
                 extra = {"retry_after": failure.retry_after} if failure.retry_after is not None else None
                 raise ApiError(failure.status, failure.description, extra)
+            flooded = emu.flood.check(method, params) if emu.flood is not None else None
+            if flooded is not None:  # past Telegram's pace (flood.py), when the emulator holds to it
+                raise ApiError(*flooded)
             answer = API.get(key)
             if answer is not None:
                 result = await answer(emu, params)

@@ -275,6 +275,11 @@ TEXTS: dict[str, str] = {
     "backup_sent": "Backup {name}: keep it somewhere safe, it holds the books.",
     "backup_failed": "⚠ The daily backup FAILED: {error}\nNo older backup was deleted.",
     "backup_ok_again": "✅ The daily backup works again: {name}.",
+    "paid_lane_spent": "💫 Today's {count} paid Telegram messages are used up: until tomorrow, "
+    "answers in a rush wait their turn at Telegram's free pace (TELEGRAM_PAID_MESSAGES_PER_DAY).",
+    "paid_lane_refused": "⚠ Telegram refused a paid message ({error}); it was sent again for free. "
+    "Until tomorrow no message goes paid. Check the bot's Stars balance, "
+    "or set TELEGRAM_PAID_MESSAGES_PER_DAY=0.",
     "maintenance_refusal": "🛠 Loket is under maintenance: {text}",
     "maintenance_default": "new payments are paused for a while. Statuses and receipts still work.",
     "maintenance_on": "Maintenance ON: new bills and payments are refused. Users see:",
@@ -288,6 +293,7 @@ TEXTS: dict[str, str] = {
     "broadcast_progress": "📣 Sending the broadcast… {done}/{total}",
     "broadcast_done": "📣 Broadcast done: sent to {sent} of {total}, "
     "blocked the bot {blocked}, failed {failed}.",
+    "report_paid_lane": "Paid Telegram messages: {count} of {budget} (0.1 Star each)",
     "daily_report": "<b>Daily report {day}</b>\nPayments: {states}\nTurnover: {turnover}\nMargin: {margin}\n"
     "All users' wallets: {wallets} (top-ups/adjustments today {topups})\n"
     "<b>Biller deposit reconciliation</b>\nStart: {start}\nEnd: {end}\nUsed: {used}\n"

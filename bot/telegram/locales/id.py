@@ -275,6 +275,11 @@ TEXTS: dict[str, str] = {
     "backup_sent": "Cadangan {name}: simpan di tempat aman, isinya data keuangan.",
     "backup_failed": "⚠ Cadangan harian GAGAL: {error}\nCadangan lama tidak dihapus.",
     "backup_ok_again": "✅ Cadangan harian berhasil lagi: {name}.",
+    "paid_lane_spent": "💫 Jatah {count} pesan Telegram berbayar hari ini sudah habis: sampai besok, "
+    "balasan saat ramai menunggu giliran di kecepatan gratis Telegram (TELEGRAM_PAID_MESSAGES_PER_DAY).",
+    "paid_lane_refused": "⚠ Telegram menolak pesan berbayar ({error}); pesan sudah dikirim ulang "
+    "secara gratis. Sampai besok tidak ada pesan berbayar. Periksa saldo Stars bot, "
+    "atau atur TELEGRAM_PAID_MESSAGES_PER_DAY=0.",
     "maintenance_refusal": "🛠 Loket sedang perbaikan: {text}",
     "maintenance_default": "pembayaran baru ditunda sebentar. Status dan struk tetap bisa dilihat.",
     "maintenance_on": "Mode perbaikan AKTIF: tagihan dan pembayaran baru ditolak. Pengguna melihat:",
@@ -288,6 +293,7 @@ TEXTS: dict[str, str] = {
     "broadcast_progress": "📣 Mengirim siaran… {done}/{total}",
     "broadcast_done": "📣 Siaran selesai: terkirim {sent} dari {total}, "
     "memblokir bot {blocked}, gagal {failed}.",
+    "report_paid_lane": "Pesan Telegram berbayar: {count} dari {budget} (0,1 Star per pesan)",
     "daily_report": "<b>Laporan harian {day}</b>\nPembayaran: {states}\nOmzet: {turnover}\nLaba: {margin}\n"
     "Saldo semua pengguna: {wallets} (isi/koreksi hari ini {topups})\n"
     "<b>Rekonsiliasi deposit biller</b>\nAwal: {start}\nAkhir: {end}\nTerpakai: {used}\n"
