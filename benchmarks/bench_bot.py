@@ -68,7 +68,7 @@ async def loket(emulator: BotApiEmulator, tmp: str, ids: list[int], paid: bool) 
         ADMIN_IDS=str(FIRST_USER - 1),
         LOG_LEVEL="WARNING",
         HTTP_PORT=0,  # Loket's HTTP server (/healthz, /metrics) on a free port
-        TELEGRAM_PAID_MESSAGES_PER_DAY=10_000 if paid else 0,
+        **({"TELEGRAM_PAID_MESSAGES_PER_DAY": 10_000} if paid else {}),  # type: ignore[arg-type]
     )
     runner = BotRunner(settings)
     await runner.start()

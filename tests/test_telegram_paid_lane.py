@@ -338,3 +338,18 @@ async def test_a_call_cancelled_while_it_waits_its_turn_leaves_the_queue() -> No
         task.cancel()
     await asyncio.gather(*waiting, return_exceptions=True)
     assert lane.queued == 0
+
+
+async def test_a_backlog_in_a_group_is_no_rush() -> None:
+    """A group's messages wait for its 20 a minute; that queue says nothing of the bot's pace,
+    so it never makes a private message go paid."""
+    lane = PaidLane(10)
+    limiter, telegram = LoketRateLimiter(chat_burst=10_000, paid=lane), FakeTelegram()
+    group = [asyncio.create_task(send(limiter, telegram, "sendMessage", -100_200)) for _ in range(60)]
+    await asyncio.sleep(0.05)  # 20 went, 40 wait for the group's pace
+    assert lane.queued == 0
+    await send(limiter, telegram, "sendMessage", CUSTOMER)
+    assert telegram.delivered[-1] == (CUSTOMER, False) and lane.sent_total == 0
+    for task in group:
+        task.cancel()
+    await asyncio.gather(*group, return_exceptions=True)

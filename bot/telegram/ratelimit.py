@@ -125,13 +125,16 @@ class LoketRateLimiter(BaseRateLimiter[int]):
                 pass
         if self.paid.choose(endpoint, private):
             return await self._paid(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if not private:  # a group's call waits for its group's 20 a minute first: not the queue
+            return await self._inner.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         return await self._free(callback, args, kwargs, endpoint, data, rate_limit_args)
 
     async def _free(
         self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str,
         data: dict[str, Any], rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:  # fmt: skip
-        """Through the free lane, counted in its queue until the call's turn comes."""
+        """Through the free lane, counted in its queue until the call's turn comes (private chats
+        only: a group's call may wait minutes for its group's own pace, no sign of a rush)."""
         waiting = True
         self.paid.queued += 1
 
