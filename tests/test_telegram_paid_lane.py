@@ -120,11 +120,16 @@ async def send(limiter: LoketRateLimiter, telegram: FakeTelegram, endpoint: str,
     return await limiter.process_request(telegram, (endpoint, data), {}, endpoint, data, None)
 
 
-async def test_a_refused_paid_message_goes_free_once_and_shuts_the_lane_for_the_day() -> None:
+def rushing() -> tuple[PaidLane, Told, LoketRateLimiter, FakeTelegram]:
+    """A lane on which every new message would queue a second (after=0), told to `Told`."""
     lane = PaidLane(10, after=0)
     told = Told()
     lane.add_notice(told)
-    limiter, telegram = unpaced(lane), FakeTelegram()
+    return lane, told, unpaced(lane), FakeTelegram()
+
+
+async def test_a_refused_paid_message_goes_free_once_and_shuts_the_lane_for_the_day() -> None:
+    lane, told, limiter, telegram = rushing()
     telegram.refuse_paid = True
     await send(limiter, telegram, "sendMessage", CUSTOMER)
     await send(limiter, telegram, "sendMessage", CUSTOMER)
@@ -135,10 +140,7 @@ async def test_a_refused_paid_message_goes_free_once_and_shuts_the_lane_for_the_
 
 
 async def test_a_message_at_fault_fails_with_its_own_error_and_the_lane_stays_open() -> None:
-    lane = PaidLane(10, after=0)
-    told = Told()
-    lane.add_notice(told)
-    limiter, telegram = unpaced(lane), FakeTelegram()
+    lane, told, limiter, telegram = rushing()
     telegram.refuse_all = True
     with pytest.raises(Forbidden):
         await send(limiter, telegram, "sendMessage", CUSTOMER)
@@ -147,8 +149,7 @@ async def test_a_message_at_fault_fails_with_its_own_error_and_the_lane_stays_op
 
 async def test_a_paid_message_that_timed_out_keeps_its_place_in_the_budget() -> None:
     """Telegram may have sent (and charged) it: the budget is a ceiling on what is spent."""
-    lane = PaidLane(10, after=0)
-    limiter, telegram = unpaced(lane), FakeTelegram()
+    lane, _, limiter, telegram = rushing()
     telegram.time_out = True
     with pytest.raises(TimedOut):
         await send(limiter, telegram, "sendMessage", CUSTOMER)

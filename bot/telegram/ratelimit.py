@@ -23,8 +23,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 from telegram.request import HTTPXRequest, RequestData
@@ -53,20 +51,11 @@ class BoundedRequest(HTTPXRequest):
         self._others = asyncio.Semaphore(others)
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         to_chat = request_data is not None and "chat_id" in request_data.parameters
         async with self._to_chats if to_chat else self._others:
-            return await super().do_request(
-                url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-            )
+            return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
 Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
