@@ -14,6 +14,7 @@ import httpx
 
 from bot.billers.base import Bill, Outcome, PaymentResult, PrepaidProduct, Product, Reason
 from bot.billers.catalog import find_product
+from bot.tls import tls_context
 
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection, whatever the read timeout (IAK's SDK uses 10)
 
@@ -59,6 +60,7 @@ class HttpBiller:
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
             transport=transport,
             headers=headers,
+            verify=tls_context(),  # shared, read once (bot/tls.py)
         )
 
     def products(self) -> list[Product]:

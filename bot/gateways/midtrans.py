@@ -40,6 +40,7 @@ from bot.gateways.base import (
     Notification,
 )
 from bot.jakarta import JAKARTA
+from bot.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ class MidtransClient:
             transport=transport,
             headers={"Accept": "application/json", "Content-Type": "application/json"},
             trust_env=transport is None,
+            verify=tls_context(),  # shared, read once (bot/tls.py)
         )
 
     def __repr__(self) -> str:  # never the key

@@ -53,6 +53,7 @@ from bot.telegram.paid_lane import PaidLane
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import BoundedRequest, LoketRateLimiter
 from bot.telegram.texts import DEFAULT_LANG, TEXTS
+from bot.tls import tls_context
 from bot.web.runtime import LoketWeb, WebStartError
 
 if TYPE_CHECKING:
@@ -101,8 +102,11 @@ def build_application(
         watched = WatchedRequest(request, vitals.telegram)
         builder = builder.request(watched).get_updates_request(watched)
     else:  # the bot's calls: a burst waits its turn off the connection pool (ratelimit.py); 1 for getUpdates
-        builder = builder.request(WatchedRequest(BoundedRequest(), vitals.telegram)).get_updates_request(
-            WatchedRequest(HTTPXRequest(connection_pool_size=1), vitals.telegram)
+        tls = {"verify": tls_context()}  # one CA bundle read for both clients (bot/tls.py)
+        builder = builder.request(
+            WatchedRequest(BoundedRequest(httpx_kwargs=tls), vitals.telegram)
+        ).get_updates_request(
+            WatchedRequest(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls), vitals.telegram)
         )
     if persistence is not None:
         builder = builder.persistence(persistence)
