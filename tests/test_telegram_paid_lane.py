@@ -91,6 +91,28 @@ async def test_the_budget_is_a_jakarta_day_and_told_once_when_used_up() -> None:
     assert lane.sent_today == 1 and lane.sent_total == 3 and told.keys() == ["paid_lane_spent"]
 
 
+async def test_a_restart_goes_on_with_the_days_count_not_a_fresh_budget() -> None:
+    day = [date(2026, 12, 2)]
+    kept: dict[str, object] = {}
+
+    def save(state: dict[str, object]) -> None:
+        kept["paid_lane"] = state
+
+    lane = PaidLane(3, after=0, today=lambda: day[0])
+    lane.remember(lambda: kept.get("paid_lane"), save)
+    for _ in range(2):
+        assert lane.choose("sendMessage", private=True)
+        await lane.sent()
+    assert kept["paid_lane"] == {"day": "2026-12-02", "sent": 2}
+    again = PaidLane(3, after=0, today=lambda: day[0])  # the restarted bot
+    again.remember(lambda: kept.get("paid_lane"), save)
+    assert again.choose("sendMessage", private=True) and not again.choose("sendMessage", private=True)
+    day[0] += timedelta(days=1)  # a count kept from yesterday is yesterday's
+    tomorrow = PaidLane(3, after=0, today=lambda: day[0])
+    tomorrow.remember(lambda: kept.get("paid_lane"), save)
+    assert tomorrow.is_open() and tomorrow.sent_today == 0
+
+
 # -- through the real limiter ------------------------------------------------------------------------
 
 
@@ -317,6 +339,7 @@ async def test_the_bot_counts_paid_messages_and_reports_them(tmp_path: Path) -> 
         sent = bot.api.sent("sendMessage", CUSTOMER)
         assert sent and sent[0].params.get("allow_paid_broadcast") is True
         assert bot.app.vitals.metrics.telegram_paid._value.get() == 1
+        assert bot.app.bot_data["paid_lane"] == {"day": lane._day.isoformat(), "sent": 1}  # persisted
         told = [c.params["text"] for c in bot.api.sent("sendMessage", ADMIN)]
         assert any("Jatah 1 pesan Telegram berbayar" in text for text in told)
         await send_daily_report(bot.app)

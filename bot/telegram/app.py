@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PAID_LANE_KEY = "paid_lane"  # bot_data: the paid lane's count today, kept across restarts
 COMMANDS = ("start", "bayar", "history", "saldo", "help", "lang")
 
 
@@ -137,6 +138,11 @@ def watch_paid_lane(application: LoketApplication, lane: PaidLane, vitals: Vital
     message has gone)."""
     vitals.paid = lane
     lane.on_paid.append(lambda: vitals.metrics.telegram_paid.inc())
+
+    def save(state: dict[str, object]) -> None:
+        application.bot_data[PAID_LANE_KEY] = state
+
+    lane.remember(lambda: application.bot_data.get(PAID_LANE_KEY), save)  # bot_data is persisted
 
     async def notice(key: str, values: dict[str, object]) -> None:
         await ops_jobs.tell(application, key, **values)

@@ -12,8 +12,10 @@ on a limiter of its own). With TELEGRAM_PAID_MESSAGES_PER_DAY above 0 Loket uses
 - only when the free lane's queue is already PAID_AFTER (1 s) long: an answer that leaves
   within a second waits its turn for free, and only the part of a burst Telegram's free pace
   cannot absorb is paid for;
-- up to the day's budget (a Jakarta day; the count starts again with the process), after
-  which the free lane takes everything again. Operators hear once when it is used up.
+- up to the day's budget (a Jakarta day), after which the free lane takes everything again.
+  Operators hear once when it is used up. The day's count is kept with the bot's data
+  (`remember`: python-telegram-bot's persistence, in SQLite), so a restart does not start a
+  fresh budget; what was sent since the last save (at most a minute) may be counted again.
 
 A paid message Telegram refuses (no Stars left, a bot it does not allow to pay) is sent again
 at once in the free lane, so the customer is still answered; the lane then stays shut until
@@ -70,6 +72,8 @@ class PaidLane:
         self._spent_told: date | None = None
         self._notices: list[Notice] = []
         self.on_paid: list[Callable[[], None]] = []  # a paid message went out (metrics)
+        self._load: Callable[[], object] | None = None
+        self._save: Callable[[dict[str, object]], None] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -78,10 +82,26 @@ class PaidLane:
     def add_notice(self, notice: Notice) -> None:
         self._notices.append(notice)
 
+    def remember(self, load: Callable[[], object], save: Callable[[dict[str, object]], None]) -> None:
+        """Where the day's count is kept: `load` is asked once, at the first rush (by then the
+        bot's data is read), `save` is given {"day", "sent"} at each paid message."""
+        self._load, self._save = load, save
+
+    def _restore(self) -> None:
+        load, self._load = self._load, None
+        stored = load() if load is not None else None
+        if not isinstance(stored, dict):
+            return
+        sent = stored.get("sent")
+        if stored.get("day") == self._day.isoformat() and isinstance(sent, int) and sent > self.sent_today:
+            self.sent_today = sent
+
     def _roll(self) -> date:
         today = self._today()
         if today != self._day:
             self._day, self.sent_today = today, 0
+        if self._load is not None:
+            self._restore()
         return today
 
     def is_open(self) -> bool:
@@ -105,6 +125,8 @@ class PaidLane:
         self.sent_total += 1
         for hook in self.on_paid:
             hook()
+        if self._save is not None:
+            self._save({"day": self._day.isoformat(), "sent": self.sent_today})
         if self.sent_today >= self.per_day and self._spent_told != self._day:
             self._spent_told = self._day
             log.warning("paid lane: today's %d paid messages are used up", self.per_day)
