@@ -17,6 +17,11 @@ update ids (`is_first_delivery`), are committed with the other writes of the sam
 event loop (storage/commits.py): a hundred updates at once wait for the disk once, not a
 hundred times.
 
+A chat's data is read when it is first needed, not at start: before the chat's first update
+(python-telegram-bot's `refresh_chat_data` hook) or before news is sent to it (the payment
+notices call the same hook). Reading every chat's row at start cost ~60 ms per 10,000 chats
+ever answered and grew with them (docs/scaling.md); it is the newest message's id per chat.
+
 A write the database refuses because another program holds a lock (a backup, an sqlite3 shell)
 is kept, newest value per row, and written with the next write, the next persistence round or
 at shutdown: a lock never loses a conversation's state. `first_delivery` cannot tell then, so
@@ -76,6 +81,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._busy_until = 0.0  # no write is tried before then: each try may wait the busy timeout
         self._retry: asyncio.Task[None] | None = None
         self._ran: tuple[int, dict[tuple[str, ...], Any]] = (-1, {})  # group commit turn, rows run in it
+        self._chats_read: set[int] = set()  # chats whose stored data this process has read
 
     def _commit(self) -> None:
         # An autocommit connection (the project's) has written already; never commit a
@@ -232,7 +238,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return {int(key): value for key, value in self._load("user").items()}
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in self._load("chat").items()}
+        """None at start: each chat's is read when first needed (`refresh_chat_data`)."""
+        return {}
 
     async def get_bot_data(self) -> dict[Any, Any]:
         data: dict[Any, Any] = self._load("bot").get("", {})
@@ -271,6 +278,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         await self._save("user", str(user_id), data)  # encoded at once: a snapshot
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        if chat_id not in self._chats_read:  # set before it was read: what was stored is kept too
+            await self.refresh_chat_data(chat_id, data)
         await self._save("chat", str(chat_id), data)  # encoded at once: a snapshot
 
     async def update_bot_data(self, data: dict[Any, Any]) -> None:
@@ -289,7 +298,19 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         """In-memory data is authoritative while the bot runs."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
-        """In-memory data is authoritative while the bot runs."""
+        """The chat's stored data, read once per process, under what this process set already
+        (in-memory data is authoritative while the bot runs)."""
+        if chat_id in self._chats_read:
+            return
+        self._chats_read.add(chat_id)
+        key = str(chat_id)
+        sql = "SELECT data FROM ptb_data WHERE kind = 'chat' AND key = ?"
+        row = self.conn.execute(sql, (key,)).fetchone()
+        if row is None:
+            return
+        self._stored.setdefault(("data", "chat", key), row[0])
+        for name, value in json.loads(row[0]).items():
+            chat_data.setdefault(name, value)
 
     async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
         """In-memory data is authoritative while the bot runs."""

@@ -77,6 +77,33 @@ async def test_settled_payment_also_tells_a_chat_that_moved_on(tmp_path: Path) -
         assert bot.errors == []
 
 
+async def test_after_a_restart_a_chat_that_moved_on_is_told_below_too(tmp_path: Path) -> None:
+    """A chat's data is read when first needed (storage/persistence.py): the restarted bot's
+    news still knows the chat moved on past the bill, though nobody wrote to it since."""
+    settings = make_settings(tmp_path)
+    biller = make_biller(settings)  # the same sandbox: it remembers the payment
+    async with Harness(tmp_path, biller=biller) as first:
+        first.fund(CUSTOMER, 1_000_000)
+        chat = first.chat()
+        await chat.says(f"BAYAR.PLNPOSTPAID.{PLN_PENDING}")
+        bill = chat.last()
+        ref = first.service.history(CUSTOMER)[0].ref_id
+        await chat.clicks(bill, f"pay:{ref}")
+        await chat.says("/saldo")  # the chat moved on: the bill is no longer the newest message
+        await first.app.update_persistence()
+    async with Harness(tmp_path, biller=biller) as second:
+        second.api.messages[(CUSTOMER, bill["message_id"])] = bill  # the chat still shows the bill
+        for _ in range(5):
+            await second.service.recover()
+            if second.service.get(ref, CUSTOMER).is_final:
+                break
+        assert "STRUK" in second.api.message(CUSTOMER, bill["message_id"])["text"]  # edited in place
+        new = second.api.sent("sendMessage", CUSTOMER)
+        assert len(new) == 1 and ref in new[0].params["text"]  # and told below
+        assert second.errors == []
+    await biller.aclose()
+
+
 async def test_news_of_a_pending_payment_comes_in_the_language_picked_since(bot: Harness) -> None:
     bot.fund(CUSTOMER, 1_000_000)
     chat = bot.chat()

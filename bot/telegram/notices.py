@@ -85,6 +85,8 @@ def make_observer(
         owner = service.get_user(tx.user_id) if service is not None else None
         lang = owner.language if owner is not None else notify.get("lang") or DEFAULT_LANG  # as they read now
         text = render.outcome_text(lang, tx)
+        if application.persistence is not None:  # the chat's data is read when first needed
+            await application.persistence.refresh_chat_data(chat_id, application.chat_data[chat_id])
         last = application.chat_data.get(chat_id, {}).get(LAST_MESSAGE)
         try:
             edited = await edit_or_send(application.bot, chat_id, message_id, text)
