@@ -13,6 +13,11 @@ checks, notices) and 1,000 open guided conversations (benchmarks/scale_ledger.py
    /start, SAL, MUTASI, LAP, history, STATUS by number and checking a bill).
 
     python benchmarks/bench_scale.py [transactions] [users] [conversations]
+
+LOKET_PYTHON=/path/to/python runs the bot with another interpreter, e.g. a production install's
+(`pip install .` without the dev extras): a development install also has what the tests need,
+and httpcore imports trio whenever it is there (selenium's), ~0.2 s of start-up that an
+installed Loket does not pay.
 """
 
 from __future__ import annotations
@@ -139,7 +144,8 @@ async def run_bot(path: Path, folder: Path, users: int) -> None:
     }
     started = time.perf_counter()
     log = (folder / "bot.log").open("w")  # a file, not a pipe nobody reads while the bot runs
-    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env, stdout=log, stderr=log)
+    python = os.environ.get("LOKET_PYTHON") or sys.executable  # e.g. a production install's
+    proc = subprocess.Popen([python, "-m", "bot"], cwd=folder, env=env, stdout=log, stderr=log)
     try:
         while not emulator.calls_of("getUpdates"):  # the emulator records a call as it arrives
             if proc.poll() is not None or time.perf_counter() - started > 60:
