@@ -238,7 +238,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return {int(key): value for key, value in self._load("user").items()}
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        """None at start: each chat's is read when first needed (`refresh_chat_data`)."""
+        """Nothing at start: each chat's data is read when first needed (`refresh_chat_data`)."""
         return {}
 
     async def get_bot_data(self) -> dict[Any, Any]:

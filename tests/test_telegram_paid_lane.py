@@ -106,6 +106,7 @@ async def test_a_restart_goes_on_with_the_days_count_not_a_fresh_budget() -> Non
     assert kept["paid_lane"] == {"day": "2026-12-02", "sent": 2}
     again = PaidLane(3, after=0, today=lambda: day[0])  # the restarted bot
     again.remember(lambda: kept.get("paid_lane"), save)
+    assert again.count_today() == 2  # what the day's report says, before any rush
     assert again.choose("sendMessage", private=True) and not again.choose("sendMessage", private=True)
     day[0] += timedelta(days=1)  # a count kept from yesterday is yesterday's
     tomorrow = PaidLane(3, after=0, today=lambda: day[0])

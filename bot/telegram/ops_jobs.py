@@ -102,7 +102,7 @@ async def send_daily_report(application: LoketApplication) -> None:
         day, report.by_state, report.turnover, report.margin, report.difference,
     )  # fmt: skip
     lane = application.vitals.paid
-    paid = lane.sent_today if lane is not None and lane.enabled else None
+    paid = lane.count_today() if lane is not None and lane.enabled else None
     for admin_id in application.loket.settings.admin_ids:
         lang = operator_lang(service, admin_id)
         text = report_text(lang, report)

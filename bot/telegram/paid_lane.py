@@ -15,7 +15,8 @@ on a limiter of its own). With TELEGRAM_PAID_MESSAGES_PER_DAY above 0 Loket uses
 - up to the day's budget (a Jakarta day), after which the free lane takes everything again.
   Operators hear once when it is used up. The day's count is kept with the bot's data
   (`remember`: python-telegram-bot's persistence, in SQLite), so a restart does not start a
-  fresh budget; what was sent since the last save (at most a minute) may be counted again.
+  fresh budget; a crash may lose the count of what went since the last save (after the next
+  update, or within a minute).
 
 A paid message Telegram refuses (no Stars left, a bot it does not allow to pay) is sent again
 at once in the free lane, so the customer is still answered; the lane then stays shut until
@@ -110,6 +111,11 @@ class PaidLane:
             return False
         today = self._roll()
         return self._shut_on != today and self.sent_today < self.per_day
+
+    def count_today(self) -> int:
+        """Paid messages sent today (Jakarta), this process's and, after a restart, the stored."""
+        self._roll()
+        return self.sent_today
 
     def choose(self, endpoint: str, private: bool) -> bool:
         """Whether this call goes paid; a yes takes one message of today's budget."""
