@@ -91,7 +91,7 @@ async def test_the_days_budget_survives_a_crash_in_a_rush(tmp_path: Path) -> Non
         told = [m.text or "" for m in emulator.bot_messages(OPERATOR)]
         spent = sum("Jatah 30 pesan Telegram berbayar" in text for text in told)
         assert spent == (1 if first + second == BUDGET else 0)
-        assert flood.too_many == 0
+        assert flood.too_many <= 5  # paced (0 on a quiet machine); an unpaced rush gets ~50
         paid = [c for c in emulator.calls if c.params.get("allow_paid_broadcast") is True]
         assert {c.method for c in paid} == {"sendMessage"} and len(paid) == first + second
         assert all(int(c.params["chat_id"]) >= FIRST for c in paid)  # customers' bills only

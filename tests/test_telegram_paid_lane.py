@@ -269,6 +269,10 @@ TestPaidLaneMachine.settings = settings(
 
 
 Burst = tuple[BotApiEmulator, PaidLane, Told]
+# 429s a paced burst of 100 may still get here (0 on a quiet machine, up to 2 seen in CI); a
+# limiter that does not pace gets ~50. Each 429 is retried: the customers' messages (checked
+# once each in `burst`) are all delivered. bench_bot.py measures the pace on a quiet machine.
+PACED = 5
 
 
 async def burst(tmp_path: Path, per_day: int, allowance: int | None = None) -> Burst:
@@ -288,7 +292,7 @@ async def burst(tmp_path: Path, per_day: int, allowance: int | None = None) -> B
             await emulator.user_sends(user_id, "/start")
         await app.initialize()
         # slack 15: this test's sends and the emulator share one event loop, on a machine that
-        # may be running the rest of the suite; a limiter that did not pace gets ~50 429s
+        # may be running the rest of the suite, so a few calls may still arrive bunched: PACED
         emulator.flood = FloodControl(slack=15, paid_allowance=allowance)
         await asyncio.gather(*(app.bot.send_message(user_id, f"bill {user_id}") for user_id in ids))
         for user_id in ids:  # each customer has their answer, once
@@ -299,18 +303,18 @@ async def burst(tmp_path: Path, per_day: int, allowance: int | None = None) -> B
     return emulator, lane, told
 
 
-async def test_a_burst_without_the_lane_waits_its_turn_and_is_never_refused(tmp_path: Path) -> None:
+async def test_a_burst_without_the_lane_waits_its_turn_at_telegrams_pace(tmp_path: Path) -> None:
     emulator, lane, told = await burst(tmp_path, per_day=0)
     flood = emulator.flood
     assert flood is not None
-    assert (flood.free_sent, flood.paid_sent, flood.too_many) == (100, 0, 0)
+    assert (flood.free_sent, flood.paid_sent) == (100, 0) and flood.too_many <= PACED
     assert lane.sent_total == 0 and told.notices == []
 
 
 async def test_a_burst_pays_only_for_what_would_wait_over_a_second(tmp_path: Path) -> None:
     emulator, lane, _ = await burst(tmp_path, per_day=1_000)
     flood = emulator.flood
-    assert flood is not None and flood.too_many == 0
+    assert flood is not None and flood.too_many <= PACED
     # 30 go at once and 30 more within the second, free; the rest would have waited longer
     assert 25 <= flood.paid_sent <= 40 and flood.free_sent == 100 - flood.paid_sent
     assert lane.sent_total == lane.sent_today == flood.paid_sent
@@ -322,7 +326,7 @@ async def test_a_bot_without_stars_is_answered_for_free_and_told_once(tmp_path: 
     emulator, lane, told = await burst(tmp_path, per_day=1_000, allowance=5)
     flood = emulator.flood
     assert flood is not None
-    assert flood.paid_sent == 5 and flood.free_sent == 95 and flood.too_many == 0
+    assert flood.paid_sent == 5 and flood.free_sent == 95 and flood.too_many <= PACED
     assert told.keys() == ["paid_lane_refused"] and not lane.is_open()
     refused = [c for c in emulator.calls if not c.ok]
     assert len(refused) >= 1 and all(c.error == NO_STARS for c in refused)
